@@ -1,0 +1,42 @@
+import type { ICredentialType, INodeProperties } from 'n8n-workflow';
+
+import { customEndpointProperties } from './shared';
+
+export class AwsLambdaAccessKeyApi implements ICredentialType {
+	name = 'awsLambdaAccessKeyApi';
+
+	displayName = 'AWS Lambda (Access Key) API';
+
+	icon = { light: 'file:../nodes/AwsLambda/awsLambda.svg', dark: 'file:../nodes/AwsLambda/awsLambda.dark.svg' } as const;
+
+	documentationUrl = 'https://docs.aws.amazon.com/IAM/latest/UserGuide/id_credentials_access-keys.html';
+
+	properties: INodeProperties[] = [
+		{
+			displayName: 'Access Key ID',
+			name: 'accessKeyId',
+			type: 'string',
+			required: true,
+			default: '',
+			description: 'An AWS IAM Access Key ID',
+		},
+		{
+			displayName: 'Secret Access Key',
+			name: 'secretAccessKey',
+			type: 'string',
+			typeOptions: { password: true },
+			required: true,
+			default: '',
+			description: 'An AWS IAM Secret Access Key',
+		},
+		{
+			displayName: 'Session Token',
+			name: 'sessionToken',
+			type: 'string',
+			typeOptions: { password: true },
+			default: '',
+			description: 'Only for temporary keys (access key IDs starting with ASIA)',
+		},
+		...customEndpointProperties,
+	];
+}

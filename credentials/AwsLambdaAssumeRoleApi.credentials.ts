@@ -1,0 +1,68 @@
+import type { ICredentialType, INodeProperties } from 'n8n-workflow';
+
+import { customEndpointProperties } from './shared';
+
+export class AwsLambdaAssumeRoleApi implements ICredentialType {
+	name = 'awsLambdaAssumeRoleApi';
+
+	displayName = 'AWS Lambda (Assume Role) API';
+
+	icon = { light: 'file:../nodes/AwsLambda/awsLambda.svg', dark: 'file:../nodes/AwsLambda/awsLambda.dark.svg' } as const;
+
+	documentationUrl = 'https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_use_permissions-to-switch.html';
+
+	properties: INodeProperties[] = [
+		{
+			displayName: 'Role ARN',
+			name: 'roleArn',
+			type: 'string',
+			required: true,
+			default: '',
+			placeholder: 'arn:aws:iam::123456789012:role/n8n-lambda-invoker',
+			description: 'An AWS IAM Role ARN: the role to assume',
+		},
+		{
+			displayName: 'Access Key ID',
+			name: 'accessKeyId',
+			type: 'string',
+			required: true,
+			default: '',
+			description: 'An AWS IAM Access Key ID of the user (or role) allowed to assume the role',
+		},
+		{
+			displayName: 'Secret Access Key',
+			name: 'secretAccessKey',
+			type: 'string',
+			typeOptions: { password: true },
+			required: true,
+			default: '',
+			description: 'An AWS IAM Secret Access Key',
+		},
+		{
+			displayName: 'External ID',
+			name: 'externalId',
+			type: 'string',
+			typeOptions: { password: true },
+			default: '',
+			description:
+				'Provides enhanced security measures to the connection. Optional, but recommended: it must match the sts:ExternalId condition of the role\'s trust policy. See https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_common-scenarios_third-party.html#id_roles_third-party_external-id.',
+		},
+		{
+			displayName: 'Role Session Name',
+			name: 'roleSessionName',
+			type: 'string',
+			default: 'n8n-aws-lambda',
+			description: 'Shown in CloudTrail for the assumed session: 2 to 64 characters of letters, digits and +=,.@-_',
+		},
+		{
+			displayName: 'Session Duration (Seconds)',
+			name: 'durationSeconds',
+			type: 'number',
+			typeOptions: { minValue: 900, maxValue: 43200 },
+			default: 3600,
+			description:
+				'How long the temporary keys live: 900 to 43,200 seconds, and at most the role\'s maximum session duration (3,600 when chaining roles). They are renewed automatically 5 minutes before they expire.',
+		},
+		...customEndpointProperties,
+	];
+}

@@ -1,0 +1,77 @@
+import type { IExecuteFunctions, INodeExecutionData, INodeType, INodeTypeDescription } from 'n8n-workflow';
+import { NodeConnectionTypes } from 'n8n-workflow';
+
+import * as invoke from './actions/invoke.operation';
+import * as listFunctions from './actions/listFunctions.operation';
+import { route } from './actions/router';
+import { authenticationProperty, dynamicCredentialsProperty, regionProperty } from './descriptions/common';
+import { awsLambdaCredentialTest } from './methods/credentialTest';
+import { searchFunctions } from './methods/listSearch';
+
+export class AwsLambda implements INodeType {
+	description: INodeTypeDescription = {
+		displayName: 'AWS Lambda (Community)',
+		name: 'awsLambda',
+		icon: { light: 'file:awsLambda.svg', dark: 'file:awsLambda.dark.svg' },
+		group: ['transform'],
+		version: 1,
+		subtitle: '={{ $parameter["operation"] === "listFunctions" ? "List functions" : "Invoke " + ($parameter["functionName"].cachedResultName || $parameter["functionName"].value || "a function") }}',
+		description: 'List and invoke AWS Lambda functions',
+		defaults: { name: 'AWS Lambda' },
+		usableAsTool: true,
+		inputs: [NodeConnectionTypes.Main],
+		outputs: [NodeConnectionTypes.Main],
+		credentials: [
+			{
+				name: 'awsLambdaAccessKeyApi',
+				// Optional: every key can come from Dynamic Credentials instead.
+				required: false,
+				testedBy: 'awsLambdaCredentialTest',
+				displayOptions: { show: { authentication: ['accessKey'] } },
+			},
+			{
+				name: 'awsLambdaAssumeRoleApi',
+				required: true,
+				testedBy: 'awsLambdaCredentialTest',
+				displayOptions: { show: { authentication: ['assumeRole'] } },
+			},
+		],
+		properties: [
+			authenticationProperty,
+			{
+				displayName: 'Operation',
+				name: 'operation',
+				type: 'options',
+				noDataExpression: true,
+				options: [
+					{
+						name: 'Invoke',
+						value: 'invoke',
+						description: 'Invoke an AWS Lambda function',
+						action: 'Invoke a function',
+					},
+					{
+						name: 'List Functions',
+						value: 'listFunctions',
+						description: 'List information and metadata about AWS Lambda functions',
+						action: 'List functions',
+					},
+				],
+				default: 'invoke',
+			},
+			regionProperty,
+			...invoke.description,
+			...listFunctions.description,
+			dynamicCredentialsProperty,
+		],
+	};
+
+	methods = {
+		listSearch: { searchFunctions },
+		credentialTest: { awsLambdaCredentialTest },
+	};
+
+	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
+		return await route.call(this);
+	}
+}

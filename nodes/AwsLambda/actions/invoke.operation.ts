@@ -1,0 +1,410 @@
+import type { InvokeCommandOutput } from '@aws-sdk/client-lambda';
+import type {
+	IDataObject,
+	IExecuteFunctions,
+	INodeExecutionData,
+	INodeParameterResourceLocator,
+	INodeProperties,
+} from 'n8n-workflow';
+import { NodeOperationError } from 'n8n-workflow';
+
+import { FunctionError, redact } from '../transport/errors';
+import { loadLambdaSdk } from '../transport/sdk';
+import type { FunctionReferenceMode } from '../validation';
+import { encodeClientContext, inputError, parseFunctionReference, serializePayload } from '../validation';
+import type { AwsCall } from './shared';
+import { accessForItem, boundedInteger, regionForItem, sendAws } from './shared';
+import type { Operation, RunContext } from './types';
+
+const show = { show: { operation: ['invoke'] } };
+
+/** Longer than Lambda's 15-minute maximum run time, so the default never cuts a running function. */
+const DEFAULT_TIMEOUT_SECONDS = 960;
+const DEFAULT_CONCURRENCY = 10;
+const DEFAULT_MAX_ATTEMPTS = 3;
+
+export const description: INodeProperties[] = [
+	{
+		displayName: 'Function Name or ARN',
+		name: 'functionName',
+		type: 'resourceLocator',
+		default: { mode: 'list', value: '' },
+		required: true,
+		displayOptions: show,
+		description:
+			'This can be a function name (my-function), name with alias (my-function:v1), or function ARN (arn:aws:lambda:us-west-2:123456789012:function:my-function). A full ARN selects its own Region.',
+		modes: [
+			{
+				displayName: 'From List',
+				name: 'list',
+				type: 'list',
+				placeholder: 'Select a function...',
+				typeOptions: { searchListMethod: 'searchFunctions', searchable: true },
+			},
+			{
+				displayName: 'By Name',
+				name: 'name',
+				type: 'string',
+				placeholder: 'e.g. my-function or my-function:live',
+				validation: [
+					{
+						type: 'regex',
+						properties: {
+							regex: '^[a-zA-Z0-9_-]{1,64}(:(\\$LATEST|[a-zA-Z0-9_-]{1,128}))?$',
+							errorMessage: 'Use a function name, optionally followed by :ALIAS or :VERSION',
+						},
+					},
+				],
+			},
+			{
+				displayName: 'By ARN',
+				name: 'arn',
+				type: 'string',
+				placeholder: 'e.g. arn:aws:lambda:us-east-1:123456789012:function:my-function',
+				validation: [
+					{
+						type: 'regex',
+						properties: {
+							regex: '^(arn:aws[a-zA-Z-]*:lambda:[a-z0-9-]+:)?\\d{12}:function:[a-zA-Z0-9_-]{1,64}(:(\\$LATEST|[a-zA-Z0-9_-]{1,128}))?$',
+							errorMessage:
+								'Use arn:aws:lambda:REGION:ACCOUNT_ID:function:NAME (optionally :ALIAS or :VERSION)',
+						},
+					},
+				],
+			},
+		],
+	},
+	{
+		displayName: 'Invoke Type',
+		name: 'invocationType',
+		type: 'options',
+		displayOptions: show,
+		options: [
+			{
+				name: 'Request Response',
+				value: 'RequestResponse',
+				description: 'Invoke the function synchronously and wait for its result',
+			},
+			{
+				name: 'Event',
+				value: 'Event',
+				description: 'Invoke the function asynchronously: AWS queues the event and answers at once',
+			},
+			{
+				name: 'Dry Run',
+				value: 'DryRun',
+				description:
+					'Validate parameter values and verify that the user or role has permission to invoke the function',
+			},
+		],
+		default: 'RequestResponse',
+		description:
+			'RequestResponse (default) - Invoke the function synchronously. Event - Invoke the function asynchronously. DryRun - Validate parameter values and verify that the user or role has permission to invoke the function.',
+	},
+	{
+		displayName: 'Payload',
+		name: 'payload',
+		type: 'json',
+		default: '{}',
+		displayOptions: show,
+		description:
+			'The payload to send the lambda function. This can be a JSON string or object that can be serialized into JSON. Empty means {}. Ignored when the option Send Input Item as Payload is on.',
+	},
+	{
+		displayName: 'Options',
+		name: 'options',
+		type: 'collection',
+		placeholder: 'Add Option',
+		default: {},
+		displayOptions: show,
+		options: [
+			{
+				displayName: 'Client Context',
+				name: 'clientContext',
+				type: 'json',
+				default: '{}',
+				description:
+					'JSON object passed to the function as context.clientContext (at most 3,583 bytes once base64-encoded)',
+			},
+			{
+				displayName: 'Concurrency',
+				name: 'concurrency',
+				type: 'number',
+				typeOptions: { minValue: 1, maxValue: 100 },
+				default: DEFAULT_CONCURRENCY,
+				description:
+					'How many invocations may be in flight at once. Output order always follows input order. 1 runs the items strictly one after another.',
+			},
+			{
+				displayName: 'Include Execution Log',
+				name: 'includeLogs',
+				type: 'boolean',
+				default: false,
+				description:
+					'Whether to return the last 4 KB of the execution log (LogType Tail) in the output field "logs". Synchronous invocations only.',
+			},
+			{
+				displayName: 'Max Attempts',
+				name: 'maxAttempts',
+				type: 'number',
+				typeOptions: { minValue: 1, maxValue: 10 },
+				default: DEFAULT_MAX_ATTEMPTS,
+				description:
+					'Attempts per invocation when AWS throttles (429) or has a 5xx error, with backoff. Dropped connections and timeouts are never retried, because the function may already have run.',
+			},
+			{
+				displayName: 'Put Output in Field',
+				name: 'binaryPropertyName',
+				type: 'string',
+				default: 'data',
+				description: 'Binary field that receives a response that is not text',
+			},
+			{
+				displayName: 'Qualifier',
+				name: 'qualifier',
+				type: 'string',
+				default: '',
+				placeholder: 'e.g. live or 3',
+				description:
+					'Version or alias to invoke, when it is not part of the function name. Default: $LATEST.',
+			},
+			{
+				displayName: 'Response Format',
+				name: 'responseFormat',
+				type: 'options',
+				options: [
+					{
+						name: 'Auto',
+						value: 'auto',
+						description: 'JSON is parsed, other text is returned as a string, anything else as a binary file',
+					},
+					{ name: 'JSON', value: 'json', description: 'The response must be JSON' },
+					{ name: 'Text', value: 'text', description: 'Return the response as a string' },
+					{ name: 'Binary File', value: 'binary', description: 'Return the response as a binary file' },
+				],
+				default: 'auto',
+				description: 'How to return the function\'s response payload',
+			},
+			{
+				displayName: 'Send Input Item as Payload',
+				name: 'sendInputItem',
+				type: 'boolean',
+				default: false,
+				description: 'Whether to send the incoming item\'s JSON as the payload instead of the Payload field',
+			},
+			{
+				displayName: 'Timeout (Seconds)',
+				name: 'timeout',
+				type: 'number',
+				typeOptions: { minValue: 1, maxValue: 3600 },
+				default: DEFAULT_TIMEOUT_SECONDS,
+				description:
+					'How long to wait for one invocation, including the function\'s run time. The default outlasts Lambda\'s 15-minute maximum.',
+			},
+		],
+	},
+];
+
+type ResponseFormat = 'auto' | 'json' | 'text' | 'binary';
+
+interface PreparedInvoke {
+	itemIndex: number;
+	functionLabel: string;
+	call: AwsCall;
+	input: {
+		FunctionName: string;
+		Qualifier?: string;
+		InvocationType: 'RequestResponse' | 'Event' | 'DryRun';
+		LogType?: 'Tail';
+		ClientContext?: string;
+		Payload: string;
+	};
+	responseFormat: ResponseFormat;
+	binaryPropertyName: string;
+}
+
+async function prepare(execute: IExecuteFunctions, itemIndex: number): Promise<PreparedInvoke> {
+	const node = execute.getNode();
+	const options = execute.getNodeParameter('options', itemIndex, {}) as IDataObject;
+	const locator = execute.getNodeParameter('functionName', itemIndex) as INodeParameterResourceLocator;
+	const reference = parseFunctionReference(
+		node,
+		itemIndex,
+		locator?.value,
+		(locator?.mode ?? 'name') as FunctionReferenceMode,
+	);
+	const region = reference.region ?? regionForItem(execute, itemIndex);
+	const qualifier = pickQualifier(execute, itemIndex, reference.qualifier, options.qualifier);
+	const invocationType = execute.getNodeParameter('invocationType', itemIndex) as PreparedInvoke['input']['InvocationType'];
+	const payload = options.sendInputItem
+		? execute.getInputData()[itemIndex].json
+		: execute.getNodeParameter('payload', itemIndex, '');
+	const access = await accessForItem(execute, itemIndex, region);
+	return {
+		itemIndex,
+		functionLabel: reference.display,
+		call: {
+			access,
+			region,
+			kind: invocationType === 'DryRun' ? 'read' : 'invoke',
+			settings: {
+				timeoutMs:
+					boundedInteger(node, itemIndex, 'Timeout', options.timeout ?? DEFAULT_TIMEOUT_SECONDS, 1, 3600) * 1000,
+				maxAttempts: boundedInteger(
+					node,
+					itemIndex,
+					'Max Attempts',
+					options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS,
+					1,
+					10,
+				),
+			},
+			failure: { node, itemIndex, action: `Invoke ${reference.display}` },
+		},
+		input: {
+			FunctionName: reference.functionName,
+			Qualifier: qualifier,
+			InvocationType: invocationType,
+			LogType: options.includeLogs && invocationType === 'RequestResponse' ? 'Tail' : undefined,
+			ClientContext: encodeClientContext(node, itemIndex, options.clientContext),
+			Payload: serializePayload(node, itemIndex, payload, invocationType),
+		},
+		responseFormat: (options.responseFormat as ResponseFormat | undefined) ?? 'auto',
+		binaryPropertyName: (options.binaryPropertyName as string | undefined) || 'data',
+	};
+}
+
+function pickQualifier(
+	execute: IExecuteFunctions,
+	itemIndex: number,
+	fromName: string | undefined,
+	fromOption: unknown,
+): string | undefined {
+	const option = typeof fromOption === 'string' && fromOption.trim() !== '' ? fromOption.trim() : undefined;
+	if (option && !/^(\$LATEST|[a-zA-Z0-9_-]{1,128})$/.test(option)) {
+		throw inputError(
+			execute.getNode(),
+			itemIndex,
+			'Qualifier',
+			`"${option}" is not a version or alias`,
+			'Use a version number (3), an alias name (live) or $LATEST.',
+		);
+	}
+	if (option && fromName && option !== fromName) {
+		throw inputError(
+			execute.getNode(),
+			itemIndex,
+			'Qualifier',
+			`"${option}" contradicts the qualifier "${fromName}" in the function name`,
+			'Give the version or alias once: in the name (my-function:live) or in the Qualifier option.',
+		);
+	}
+	return fromName ?? option;
+}
+
+async function run(prepared: PreparedInvoke, context: RunContext): Promise<INodeExecutionData[]> {
+	const { InvokeCommand } = await loadLambdaSdk();
+	const response = await sendAws(context, prepared.call, async (client, signal) =>
+		await client.send(new InvokeCommand(prepared.input), { abortSignal: signal }),
+	);
+	const logs = response.LogResult ? Buffer.from(response.LogResult, 'base64').toString('utf8') : undefined;
+	const body = bodyBytes(response);
+	const summary: IDataObject = {
+		statusCode: response.StatusCode,
+		executedVersion: response.ExecutedVersion,
+		requestId: response.$metadata.requestId,
+	};
+	if (response.FunctionError) {
+		throw functionError(context, prepared, response.FunctionError, body, { ...summary, logs });
+	}
+	return [await buildOutput(context.execute, prepared, body, { ...summary, ...(logs !== undefined ? { logs } : {}) })];
+}
+
+function bodyBytes(response: InvokeCommandOutput): Buffer {
+	const payload = response.Payload;
+	return payload ? Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength) : Buffer.alloc(0);
+}
+
+async function buildOutput(
+	execute: IExecuteFunctions,
+	prepared: PreparedInvoke,
+	body: Buffer,
+	summary: IDataObject,
+): Promise<INodeExecutionData> {
+	if (body.length === 0) return { json: { ...summary, payload: null } };
+	const format = prepared.responseFormat;
+	const text = format === 'binary' ? undefined : decodeUtf8(body);
+	if (text === undefined || format === 'binary') {
+		if (format === 'json' || format === 'text') throw unexpectedBody(execute, prepared, 'is not UTF-8 text');
+		const binary = await execute.helpers.prepareBinaryData(body, `${prepared.input.FunctionName.split(':').pop()}-response`);
+		return { json: { ...summary, payload: null }, binary: { [prepared.binaryPropertyName]: binary } };
+	}
+	if (format === 'text') return { json: { ...summary, payload: text } };
+	const parsed = parseJson(text);
+	if (parsed === undefined && format === 'json') throw unexpectedBody(execute, prepared, 'is not valid JSON');
+	return { json: { ...summary, payload: parsed === undefined ? text : (parsed.value as IDataObject) } };
+}
+
+function decodeUtf8(body: Buffer): string | undefined {
+	try {
+		return new TextDecoder('utf-8', { fatal: true }).decode(body);
+	} catch {
+		return undefined;
+	}
+}
+
+function parseJson(text: string): { value: unknown } | undefined {
+	try {
+		return { value: JSON.parse(text) };
+	} catch {
+		return undefined;
+	}
+}
+
+function unexpectedBody(execute: IExecuteFunctions, prepared: PreparedInvoke, problem: string) {
+	return new NodeOperationError(
+		execute.getNode(),
+		`Invoke ${prepared.functionLabel} (item ${prepared.itemIndex}): the response ${problem}`,
+		{
+			itemIndex: prepared.itemIndex,
+			description: 'Set the option Response Format to Auto or Binary File to accept any response.',
+		},
+	);
+}
+
+function functionError(
+	context: RunContext,
+	prepared: PreparedInvoke,
+	kind: string,
+	body: Buffer,
+	summary: IDataObject,
+): FunctionError {
+	const secrets = prepared.call.access.secrets;
+	const text = redact(body.toString('utf8'), secrets);
+	const parsed = parseJson(text)?.value;
+	const reported =
+		parsed && typeof parsed === 'object' && !Array.isArray(parsed)
+			? (parsed as IDataObject)
+			: { errorMessage: text };
+	return new FunctionError(context.execute.getNode(), prepared.itemIndex, prepared.functionLabel, {
+		...summary,
+		functionError: kind,
+		errorType: reported.errorType,
+		errorMessage: reported.errorMessage,
+		stackTrace: reported.stackTrace,
+	});
+}
+
+function concurrency(execute: IExecuteFunctions): number {
+	const options = execute.getNodeParameter('options', 0, {}) as IDataObject;
+	return boundedInteger(
+		execute.getNode(),
+		0,
+		'Concurrency',
+		options.concurrency ?? DEFAULT_CONCURRENCY,
+		1,
+		100,
+	);
+}
+
+export const operation: Operation<PreparedInvoke> = { description, prepare, run, concurrency };

@@ -1,0 +1,22 @@
+import type { IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
+
+import type { LambdaClients } from '../transport/clients';
+
+export interface RunContext {
+	execute: IExecuteFunctions;
+	clients: LambdaClients;
+	/** Fires when the user stops the execution; passed to every SDK call. */
+	signal?: AbortSignal;
+}
+
+/**
+ * An operation works in two steps, so every item's input is checked before the first request
+ * is sent: `prepare` reads and validates one item's parameters (no network), `run` does the calls.
+ */
+export interface Operation<Prepared> {
+	description: INodeProperties[];
+	prepare(execute: IExecuteFunctions, itemIndex: number): Promise<Prepared>;
+	run(prepared: Prepared, context: RunContext): Promise<INodeExecutionData[]>;
+	/** How many items may be in flight at once. */
+	concurrency(execute: IExecuteFunctions): number;
+}

@@ -1,0 +1,89 @@
+import type {
+	ICredentialDataDecryptedObject,
+	IDataObject,
+	ILoadOptionsFunctions,
+	INodeListSearchItems,
+	INodeListSearchResult,
+} from 'n8n-workflow';
+
+import { sendAws } from '../actions/shared';
+import { LambdaClients } from '../transport/clients';
+import type { Authentication } from '../transport/credentials';
+import { credentialTypeFor, resolveAccess } from '../transport/credentials';
+import { loadLambdaSdk } from '../transport/sdk';
+import { assertRegion, LIMITS } from '../validation';
+
+/** Stop scanning once a filtered search has this many matches; the list asks for more as the user scrolls. */
+const ENOUGH_MATCHES = 20;
+/** AWS has no server-side name filter: bound how many pages one keystroke may scan. */
+const MAX_PAGES_PER_SEARCH = 20;
+
+/**
+ * Function picker for the resource locator: one page of the Region's functions at a time, filtered
+ * by name, with NextMarker as the pagination token so large accounts load as the user scrolls.
+ */
+export async function searchFunctions(
+	this: ILoadOptionsFunctions,
+	filter?: string,
+	paginationToken?: string,
+): Promise<INodeListSearchResult> {
+	const node = this.getNode();
+	const region = assertRegion(node, 0, this.getCurrentNodeParameter('region') ?? 'us-east-1');
+	const authentication = (this.getCurrentNodeParameter('authentication') ?? 'accessKey') as Authentication;
+	const credentialType = credentialTypeFor(authentication);
+	const access = resolveAccess({
+		node,
+		itemIndex: 0,
+		authentication,
+		dynamic: literalValues(this.getCurrentNodeParameter('dynamicCredentials')),
+		credential: node.credentials?.[credentialType]
+			? await this.getCredentials<ICredentialDataDecryptedObject>(credentialType)
+			: undefined,
+		region,
+	});
+	const { ListFunctionsCommand } = await loadLambdaSdk();
+	const clients = new LambdaClients(1);
+	const needle = filter?.trim().toLowerCase() ?? '';
+	const results: INodeListSearchItems[] = [];
+	let marker = paginationToken || undefined;
+	try {
+		for (let page = 0; page < MAX_PAGES_PER_SEARCH; page++) {
+			const output = await sendAws(
+				{ clients },
+				{
+					access,
+					region,
+					kind: 'read',
+					settings: { timeoutMs: 30_000, maxAttempts: 3 },
+					failure: { node, itemIndex: 0, action: 'List functions' },
+				},
+				async (client) =>
+					await client.send(new ListFunctionsCommand({ Marker: marker, MaxItems: LIMITS.listPageSize })),
+			);
+			for (const fn of output.Functions ?? []) {
+				if (!fn.FunctionName || !fn.FunctionName.toLowerCase().includes(needle)) continue;
+				results.push({
+					name: fn.FunctionName,
+					value: fn.FunctionName,
+					description: [fn.Runtime, fn.Description].filter(Boolean).join(' – ') || undefined,
+					url: `https://${region}.console.aws.amazon.com/lambda/home?region=${region}#/functions/${encodeURIComponent(fn.FunctionName)}`,
+				});
+			}
+			marker = output.NextMarker;
+			if (!marker || !needle || results.length >= ENOUGH_MATCHES) break;
+		}
+	} finally {
+		await clients.destroy();
+	}
+	return { results, paginationToken: marker };
+}
+
+/** In the editor, expressions that need an input item cannot be evaluated: only literal keys count. */
+function literalValues(value: unknown): IDataObject {
+	if (!value || typeof value !== 'object') return {};
+	return Object.fromEntries(
+		Object.entries(value as IDataObject).filter(
+			([, field]) => typeof field === 'string' && !field.startsWith('='),
+		),
+	);
+}

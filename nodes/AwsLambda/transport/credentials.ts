@@ -1,0 +1,365 @@
+import { createHash } from 'node:crypto';
+import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@aws-sdk/types';
+import type { ICredentialDataDecryptedObject, IDataObject, INode } from 'n8n-workflow';
+
+import { inputError } from '../validation';
+import { loadStsSdk } from './sdk';
+
+export const ACCESS_KEY_CREDENTIAL = 'awsLambdaAccessKeyApi';
+export const ASSUME_ROLE_CREDENTIAL = 'awsLambdaAssumeRoleApi';
+
+export type Authentication = 'accessKey' | 'assumeRole';
+
+export interface KeyPair {
+	accessKeyId: string;
+	secretAccessKey: string;
+	sessionToken?: string;
+}
+
+export interface RoleSettings {
+	roleArn: string;
+	externalId?: string;
+	roleSessionName: string;
+	durationSeconds: number;
+}
+
+/** Everything needed to sign a request, plus the values that must never be shown. */
+export interface AwsAccess {
+	/** Stable across items with the same identity; holds no secret (hashes only). */
+	cacheKey: string;
+	credentials: AwsCredentialIdentity | AwsCredentialIdentityProvider;
+	lambdaEndpoint?: string;
+	stsEndpoint?: string;
+	role?: RoleSettings;
+	/** Key of the cached assumed-role session, when a role is assumed. */
+	sessionKey?: string;
+	secrets: string[];
+}
+
+const ROLE_ARN = /^arn:aws(-cn|-us-gov|-iso|-iso-b|-iso-e|-iso-f|-eusc)?:iam::\d{12}:role\/[\w+=,.@/-]{1,512}$/;
+const EXTERNAL_ID = /^[\w+=,.@:/-]{2,1224}$/;
+const SESSION_NAME = /^[\w+=,.@-]{2,64}$/;
+/** Refresh assumed-role keys this long before they expire, so no request is signed with keys about to lapse. */
+export const REFRESH_MARGIN_MS = 5 * 60 * 1000;
+
+/** Where the credential field values come from, for error messages. */
+interface Source {
+	node: INode;
+	itemIndex: number;
+}
+
+export function readDynamicKeyPair(source: Source, dynamic: IDataObject): KeyPair | undefined {
+	const accessKeyId = trimmed(dynamic.accessKeyId);
+	const secretAccessKey = trimmed(dynamic.secretAccessKey);
+	const sessionToken = trimmed(dynamic.sessionToken);
+	if (!accessKeyId && !secretAccessKey) {
+		if (sessionToken) {
+			throw inputError(
+				source.node,
+				source.itemIndex,
+				'Dynamic Session Token',
+				'a session token was given without an access key pair',
+				'A session token belongs to temporary keys: also fill Dynamic Access Key ID and Dynamic Secret Access Key, or clear the token.',
+			);
+		}
+		return undefined;
+	}
+	if (!accessKeyId || !secretAccessKey) {
+		const missing = accessKeyId ? 'Dynamic Secret Access Key' : 'Dynamic Access Key ID';
+		throw inputError(
+			source.node,
+			source.itemIndex,
+			missing,
+			'is empty while the other half of the key pair is set',
+			'Fill both Dynamic Access Key ID and Dynamic Secret Access Key, or clear both to use the credential.',
+		);
+	}
+	return { accessKeyId, secretAccessKey, sessionToken };
+}
+
+export function readCredentialKeyPair(
+	source: Source,
+	data: ICredentialDataDecryptedObject,
+	credentialName: string,
+): KeyPair {
+	const accessKeyId = trimmed(data.accessKeyId);
+	const secretAccessKey = trimmed(data.secretAccessKey);
+	if (!accessKeyId || !secretAccessKey) {
+		throw inputError(
+			source.node,
+			source.itemIndex,
+			credentialName,
+			'the credential has no Access Key ID or no Secret Access Key',
+			'Open the credential and fill both fields, or supply them in Dynamic Credentials.',
+		);
+	}
+	return { accessKeyId, secretAccessKey, sessionToken: trimmed(data.sessionToken) };
+}
+
+export function readRoleSettings(source: Source, data: ICredentialDataDecryptedObject): RoleSettings {
+	const fail = (field: string, problem: string, fix: string) =>
+		inputError(source.node, source.itemIndex, `Credential field ${field}`, problem, fix);
+	const roleArn = trimmed(data.roleArn) ?? '';
+	if (!ROLE_ARN.test(roleArn)) {
+		throw fail(
+			'Role ARN',
+			`"${roleArn}" is not an IAM role ARN`,
+			'Copy the ARN from the role\'s summary page in the IAM console: arn:aws:iam::123456789012:role/NAME.',
+		);
+	}
+	const externalId = trimmed(data.externalId);
+	if (externalId !== undefined && !EXTERNAL_ID.test(externalId)) {
+		throw fail(
+			'External ID',
+			'must be 2 to 1,224 characters of letters, digits and +=,.@:/-_',
+			'Use the External ID from the role\'s trust policy (condition sts:ExternalId).',
+		);
+	}
+	const roleSessionName = trimmed(data.roleSessionName) ?? 'n8n-aws-lambda';
+	if (!SESSION_NAME.test(roleSessionName)) {
+		throw fail(
+			'Role Session Name',
+			`"${roleSessionName}" is not allowed`,
+			'Use 2 to 64 characters of letters, digits and +=,.@-_.',
+		);
+	}
+	const durationSeconds = Number(data.durationSeconds ?? 3600);
+	if (!Number.isInteger(durationSeconds) || durationSeconds < 900 || durationSeconds > 43200) {
+		throw fail(
+			'Session Duration',
+			`${String(data.durationSeconds)} is out of range`,
+			'AWS accepts 900 to 43,200 seconds, and no more than the role\'s maximum session duration.',
+		);
+	}
+	return { roleArn, externalId, roleSessionName, durationSeconds };
+}
+
+export function readEndpoints(
+	source: Source,
+	data: ICredentialDataDecryptedObject | undefined,
+): { lambdaEndpoint?: string; stsEndpoint?: string } {
+	if (!data?.customEndpoints) return {};
+	return {
+		lambdaEndpoint: readEndpoint(source, 'Lambda Endpoint', data.lambdaEndpoint),
+		stsEndpoint: readEndpoint(source, 'STS Endpoint', data.stsEndpoint),
+	};
+}
+
+function readEndpoint(source: Source, field: string, value: unknown): string | undefined {
+	const text = trimmed(value);
+	if (!text) return undefined;
+	let url: URL | undefined;
+	try {
+		url = new URL(text);
+	} catch {
+		url = undefined;
+	}
+	if (!url || (url.protocol !== 'https:' && url.protocol !== 'http:')) {
+		throw inputError(
+			source.node,
+			source.itemIndex,
+			`Credential field ${field}`,
+			`"${text}" is not an http(s) URL`,
+			'Enter a full URL such as https://lambda.eu-west-1.amazonaws.com, or leave it empty for the AWS default.',
+		);
+	}
+	return text;
+}
+
+export function buildAccess(
+	keys: KeyPair,
+	endpoints: { lambdaEndpoint?: string; stsEndpoint?: string },
+	role: RoleSettings | undefined,
+	region: string,
+): AwsAccess {
+	const secrets = [keys.secretAccessKey, keys.sessionToken].filter(isText);
+	const identity = [keys.accessKeyId, fingerprint(keys.secretAccessKey), fingerprint(keys.sessionToken ?? '')];
+	if (!role) {
+		return {
+			cacheKey: [...identity, endpoints.lambdaEndpoint ?? ''].join('|'),
+			credentials: keys,
+			...endpoints,
+			secrets,
+		};
+	}
+	const roleKey = [
+		...identity,
+		role.roleArn,
+		role.externalId ?? '',
+		role.roleSessionName,
+		role.durationSeconds,
+		endpoints.stsEndpoint ?? '',
+	].join('|');
+	return {
+		cacheKey: `${roleKey}|${endpoints.lambdaEndpoint ?? ''}`,
+		credentials: async () => await assumeRoleCached(roleKey, keys, role, endpoints.stsEndpoint, region),
+		...endpoints,
+		role,
+		sessionKey: roleKey,
+		secrets,
+	};
+}
+
+interface CachedSession {
+	identity: Promise<AwsCredentialIdentity>;
+	expiresAt: number;
+}
+
+/**
+ * Temporary keys per (base identity, role, external ID, session name, duration, STS endpoint), shared by
+ * every item, client and execution of this process. Holds a promise, so concurrent items wait for the
+ * same AssumeRole call instead of each making one.
+ */
+const sessions = new Map<string, CachedSession>();
+
+async function assumeRoleCached(
+	key: string,
+	keys: KeyPair,
+	role: RoleSettings,
+	stsEndpoint: string | undefined,
+	region: string,
+): Promise<AwsCredentialIdentity> {
+	const cached = sessions.get(key);
+	if (cached && cached.expiresAt - Date.now() > REFRESH_MARGIN_MS) return await cached.identity;
+	dropExpiredSessions(Date.now());
+	const identity = assumeRole(keys, role, stsEndpoint, region);
+	const entry: CachedSession = { identity, expiresAt: Number.POSITIVE_INFINITY };
+	sessions.set(key, entry);
+	try {
+		const resolved = await identity;
+		entry.expiresAt = resolved.expiration?.getTime() ?? 0;
+		return resolved;
+	} catch (error) {
+		if (sessions.get(key) === entry) sessions.delete(key);
+		throw error;
+	}
+}
+
+/** Forgets a session AWS reported as expired or revoked, so the next request assumes the role again. */
+export function forgetSession(access: AwsAccess): void {
+	if (access.sessionKey) sessions.delete(access.sessionKey);
+}
+
+function dropExpiredSessions(now: number): void {
+	for (const [key, session] of sessions) {
+		if (session.expiresAt <= now) sessions.delete(key);
+	}
+}
+
+export async function assumeRole(
+	keys: KeyPair,
+	role: RoleSettings,
+	stsEndpoint: string | undefined,
+	region: string,
+): Promise<AwsCredentialIdentity> {
+	const { STSClient, AssumeRoleCommand } = await loadStsSdk();
+	const client = new STSClient({ region, endpoint: stsEndpoint, credentials: keys });
+	try {
+		const { Credentials } = await client.send(
+			new AssumeRoleCommand({
+				RoleArn: role.roleArn,
+				RoleSessionName: role.roleSessionName,
+				ExternalId: role.externalId,
+				DurationSeconds: role.durationSeconds,
+			}),
+		);
+		if (!Credentials?.AccessKeyId || !Credentials.SecretAccessKey || !Credentials.SessionToken) {
+			throw new MalformedStsResponseError();
+		}
+		return {
+			accessKeyId: Credentials.AccessKeyId,
+			secretAccessKey: Credentials.SecretAccessKey,
+			sessionToken: Credentials.SessionToken,
+			expiration: Credentials.Expiration,
+		};
+	} catch (error) {
+		throw new AssumeRoleError(role.roleArn, error);
+	} finally {
+		client.destroy();
+	}
+}
+
+export class MalformedStsResponseError extends Error {
+	override name = 'MalformedStsResponse';
+	constructor() {
+		super('STS answered AssumeRole without complete temporary credentials');
+	}
+}
+
+/** Marks an error as coming from the AssumeRole step, so messages can say which step failed. */
+export class AssumeRoleError extends Error {
+	override name = 'AssumeRoleError';
+	constructor(
+		readonly roleArn: string,
+		override readonly cause: unknown,
+	) {
+		super(`AssumeRole on ${roleArn} failed`);
+	}
+}
+
+export function fingerprint(secret: string): string {
+	return secret ? createHash('sha256').update(secret).digest('base64url').slice(0, 16) : '';
+}
+
+function trimmed(value: unknown): string | undefined {
+	if (typeof value !== 'string') return undefined;
+	const text = value.trim();
+	return text === '' ? undefined : text;
+}
+
+function isText(value: string | undefined): value is string {
+	return typeof value === 'string' && value.length > 0;
+}
+
+export interface AccessInput {
+	node: INode;
+	itemIndex: number;
+	authentication: Authentication;
+	/** The node's Dynamic Credentials collection for this item. */
+	dynamic: IDataObject;
+	/** The selected credential's data; absent when none is selected. */
+	credential?: ICredentialDataDecryptedObject;
+	region: string;
+}
+
+/**
+ * Dynamic keys win over the credential's keys. With an assumed role they are the identity that
+ * assumes it; with access keys a credential is optional, so a workflow that supplies every key
+ * dynamically needs no placeholder credential.
+ */
+export function resolveAccess(input: AccessInput): AwsAccess {
+	const source = { node: input.node, itemIndex: input.itemIndex };
+	const dynamicKeys = readDynamicKeyPair(source, input.dynamic);
+	const endpoints = readEndpoints(source, input.credential);
+	if (input.authentication === 'assumeRole') {
+		if (!input.credential) throw missingCredential(source, 'AWS Lambda (Assume Role) API');
+		const role = readRoleSettings(source, input.credential);
+		const keys =
+			dynamicKeys ?? readCredentialKeyPair(source, input.credential, 'AWS Lambda (Assume Role) API credential');
+		return buildAccess(keys, endpoints, role, input.region);
+	}
+	if (dynamicKeys) return buildAccess(dynamicKeys, endpoints, undefined, input.region);
+	if (!input.credential) throw missingCredential(source, 'AWS Lambda (Access Key) API');
+	return buildAccess(
+		readCredentialKeyPair(source, input.credential, 'AWS Lambda (Access Key) API credential'),
+		endpoints,
+		undefined,
+		input.region,
+	);
+}
+
+function missingCredential(source: Source, credentialName: string) {
+	return inputError(
+		source.node,
+		source.itemIndex,
+		'Credential',
+		`no ${credentialName} credential is selected`,
+		credentialName.includes('Assume Role')
+			? 'Select or create an AWS Lambda (Assume Role) API credential: it holds the role to assume.'
+			: 'Select an AWS Lambda (Access Key) API credential, or fill Dynamic Access Key ID and Dynamic Secret Access Key.',
+	);
+}
+
+export function credentialTypeFor(authentication: Authentication): string {
+	return authentication === 'assumeRole' ? ASSUME_ROLE_CREDENTIAL : ACCESS_KEY_CREDENTIAL;
+}

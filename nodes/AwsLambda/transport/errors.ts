@@ -1,0 +1,243 @@
+import type { IDataObject, INode, JsonObject } from 'n8n-workflow';
+import { NodeApiError } from 'n8n-workflow';
+
+import { AssumeRoleError, MalformedStsResponseError } from './credentials';
+
+export interface FailureContext {
+	node: INode;
+	/** Absent outside an execution (the credential Test button). */
+	itemIndex?: number;
+	/** What was being done, e.g. `Invoke my-function` or `List functions`. */
+	action: string;
+	region: string;
+	timeoutMs?: number;
+	/** Secret values to scrub from anything AWS or the network stack put in the error. */
+	secrets: string[];
+}
+
+interface Explanation {
+	problem: string;
+	fix: string;
+}
+
+interface SdkErrorShape {
+	name?: string;
+	message?: string;
+	code?: string;
+	Reason?: string;
+	$metadata?: { httpStatusCode?: number; requestId?: string; attempts?: number };
+}
+
+/**
+ * Turns an SDK or network error into a NodeApiError a workflow builder can act on: what failed, for
+ * which item, and what to change. Only a fresh, redacted summary reaches n8n, never the SDK's
+ * error object (which carries the signed request and its headers).
+ */
+export function toNodeApiError(error: unknown, context: FailureContext): NodeApiError {
+	const isRoleStep = error instanceof AssumeRoleError;
+	const cause = (isRoleStep ? error.cause : error) as SdkErrorShape;
+	const name = cause?.name ?? 'Error';
+	const awsMessage = redact(cause?.message ?? String(cause), context.secrets);
+	const explanation = isRoleStep
+		? explainAssumeRole(cause, name, error.roleArn, awsMessage)
+		: explainLambda(cause, name, awsMessage, context);
+	const status = cause?.$metadata?.httpStatusCode;
+	const attempts = cause?.$metadata?.attempts;
+	const summary: JsonObject = {
+		name,
+		message: awsMessage,
+		...(status ? { httpStatusCode: status } : {}),
+		...(cause?.$metadata?.requestId ? { requestId: cause.$metadata.requestId } : {}),
+		...(attempts ? { attempts } : {}),
+	};
+	const step = isRoleStep ? 'Assume role' : context.action;
+	return new NodeApiError(context.node, summary, {
+		message: redact(`${step} failed${itemLabel(context.itemIndex)}: ${explanation.problem}`, context.secrets),
+		description: redact(
+			`${explanation.fix}${awsMessage && !explanation.problem.includes(awsMessage) ? `\nAWS said: ${name}: ${awsMessage}` : ''}`,
+			context.secrets,
+		),
+		httpCode: status ? String(status) : undefined,
+		itemIndex: context.itemIndex,
+	});
+}
+
+function explainAssumeRole(
+	cause: SdkErrorShape,
+	name: string,
+	roleArn: string,
+	message: string,
+): Explanation {
+	if (cause instanceof MalformedStsResponseError || name.includes('Deserializ') || name === 'SyntaxError') {
+		return {
+			problem: `STS returned a response without usable temporary credentials for ${roleArn}`,
+			fix: 'Check the STS Endpoint in the credential: it must point at AWS STS (or a compatible service).',
+		};
+	}
+	if (name === 'AccessDenied' || name === 'AccessDeniedException') {
+		return {
+			problem: `not allowed to assume ${roleArn}`,
+			fix: 'Check that the role\'s trust policy names the IAM user (or role) of this credential\'s access key, and that the External ID in the credential matches the trust policy\'s sts:ExternalId condition exactly (or is empty when the policy has none).',
+		};
+	}
+	const common = explainCommon(cause, name, message);
+	if (common) return { problem: `${common.problem} (while assuming ${roleArn})`, fix: common.fix };
+	return {
+		problem: `STS refused to issue credentials for ${roleArn}: ${message}`,
+		fix: 'Check the Role ARN, External ID, Role Session Name and Session Duration in the credential.',
+	};
+}
+
+function explainLambda(
+	cause: SdkErrorShape,
+	name: string,
+	message: string,
+	context: FailureContext,
+): Explanation {
+	const attempts = cause?.$metadata?.attempts ?? 1;
+	switch (name) {
+		case 'ResourceNotFoundException':
+			return {
+				problem: `function not found in ${context.region}: ${message}`,
+				fix: 'Check the function name, its alias or version, and the AWS Region. A full ARN selects its own Region.',
+			};
+		case 'TooManyRequestsException':
+			return {
+				problem: `AWS Lambda throttled the request${cause.Reason ? ` (${cause.Reason})` : ''}, still throttled after ${attempts} attempt(s)`,
+				fix: 'Lower the Concurrency option, raise Max Attempts, or raise the function\'s reserved concurrency / the account\'s concurrency quota.',
+			};
+		case 'RequestTooLargeException':
+			return {
+				problem: 'the request is larger than AWS Lambda accepts',
+				fix: 'Payloads are limited to 6 MB for synchronous and 1 MB for asynchronous (Event) invocations.',
+			};
+		case 'InvalidRequestContentException':
+			return {
+				problem: `AWS Lambda rejected the request body: ${message}`,
+				fix: 'The payload and client context must be valid JSON.',
+			};
+		case 'InvalidParameterValueException':
+			return {
+				problem: `AWS Lambda rejected a parameter: ${message}`,
+				fix: 'Check the function name, qualifier, Marker and Max Items. A Marker is only valid with the settings of the call that returned it.',
+			};
+		case 'ResourceConflictException':
+		case 'ResourceNotReadyException':
+			return {
+				problem: `the function is not ready to run: ${message}`,
+				fix: 'Wait until the function is Active (it may still be creating or updating, or be Inactive after a long idle period), then run the workflow again.',
+			};
+		case 'ServiceException':
+			return {
+				problem: `AWS Lambda had an internal error after ${attempts} attempt(s)`,
+				fix: 'This is on the AWS side. Retry later or raise Max Attempts.',
+			};
+	}
+	if (/^(KMS|EC2|ENI|Subnet|InvalidSubnet|InvalidSecurityGroup|InvalidZip|EFS|SnapStart|Recursive)/.test(name)) {
+		return {
+			problem: `AWS Lambda could not run the function (${name}): ${message}`,
+			fix: 'The function\'s configuration (KMS key, VPC networking, file system or code package) needs attention in the Lambda console.',
+		};
+	}
+	if (name === 'TimeoutError' || cause?.code === 'ETIMEDOUT' || name === 'RequestTimeout') {
+		const seconds = context.timeoutMs ? Math.round(context.timeoutMs / 1000) : undefined;
+		return {
+			problem: `no answer from AWS Lambda within ${seconds ?? 'the'} seconds`,
+			fix: 'Raise the Timeout option for long-running functions (Lambda allows up to 15 minutes). A timed-out synchronous Invoke is not retried, because the function may still be running.',
+		};
+	}
+	return (
+		explainCommon(cause, name, message) ?? {
+			problem: `${name}: ${message}`,
+			fix: 'See the AWS Lambda API reference for this error.',
+		}
+	);
+}
+
+/** Failures that read the same for Lambda and STS: identity, permissions, network. */
+function explainCommon(cause: SdkErrorShape, name: string, message: string): Explanation | undefined {
+	switch (name) {
+		case 'UnrecognizedClientException':
+		case 'InvalidClientTokenId':
+			return {
+				problem: 'AWS does not recognise the access key ID',
+				fix: 'Check the Access Key ID (and the Session Token for temporary keys) in the credential or Dynamic Credentials; the key may have been deleted or deactivated.',
+			};
+		case 'InvalidSignatureException':
+		case 'SignatureDoesNotMatch':
+			return {
+				problem: 'the request signature does not match: the secret access key is wrong',
+				fix: 'Re-enter the Secret Access Key that belongs to this Access Key ID.',
+			};
+		case 'ExpiredTokenException':
+		case 'ExpiredToken':
+			return {
+				problem: 'the session token has expired',
+				fix: 'Temporary keys expire: supply fresh ones, or use the Assume Role credential, which renews them itself.',
+			};
+		case 'AccessDeniedException':
+		case 'AccessDenied':
+			return {
+				problem: `access denied: ${message}`,
+				fix: 'Grant the identity lambda:InvokeFunction and lambda:ListFunctions on the function (see the README\'s IAM policy).',
+			};
+	}
+	const code = cause?.code ?? '';
+	if (code === 'ECONNREFUSED' || code === 'ENOTFOUND' || code === 'EAI_AGAIN' || code === 'EHOSTUNREACH') {
+		return {
+			problem: `could not reach the AWS endpoint (${code})`,
+			fix: 'Check the Region and, when Custom Endpoints are on, the endpoint URLs in the credential; check the network path from n8n to AWS.',
+		};
+	}
+	if (code === 'ECONNRESET' || code === 'EPIPE' || name === 'AbortError' || code === 'ABORT_ERR') {
+		return name === 'AbortError' || code === 'ABORT_ERR'
+			? { problem: 'the request was cancelled', fix: 'The execution was stopped.' }
+			: {
+					problem: `the connection was closed before AWS answered (${code})`,
+					fix: 'An Invoke is not retried after a dropped connection, because AWS may already have run the function. Run the item again if the function is safe to repeat.',
+				};
+	}
+	return undefined;
+}
+
+function itemLabel(itemIndex: number | undefined): string {
+	return itemIndex === undefined ? '' : ` (item ${itemIndex})`;
+}
+
+/** Removes every secret value from text that reached us from outside (AWS messages, socket errors). */
+export function redact(text: string, secrets: readonly string[]): string {
+	let result = text;
+	for (const secret of secrets) {
+		if (secret.length >= 4) result = result.split(secret).join('[redacted]');
+	}
+	return result;
+}
+
+/**
+ * The function itself failed (`X-Amz-Function-Error`): AWS answered 200, but the handler threw or
+ * reported an error. `details` is what a Continue On Fail item carries.
+ */
+export class FunctionError extends NodeApiError {
+	constructor(
+		node: INode,
+		itemIndex: number,
+		functionLabel: string,
+		readonly details: IDataObject,
+	) {
+		const errorType = typeof details.errorType === 'string' ? details.errorType : 'Error';
+		const errorMessage =
+			typeof details.errorMessage === 'string' ? details.errorMessage : 'the function reported an error';
+		const stack = Array.isArray(details.stackTrace) ? details.stackTrace.join('\n') : undefined;
+		super(node, { ...details } as JsonObject, {
+			message: `Function ${functionLabel} failed (item ${itemIndex}): ${errorType}: ${errorMessage}`,
+			description: [
+				`The function ran and reported an error (X-Amz-Function-Error: ${String(details.functionError)}).`,
+				stack ? `Stack trace:\n${stack}` : undefined,
+			]
+				.filter(Boolean)
+				.join('\n'),
+			httpCode: '200',
+			itemIndex,
+		});
+	}
+}

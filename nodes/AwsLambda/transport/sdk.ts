@@ -1,0 +1,19 @@
+/**
+ * The AWS SDK is loaded on first use, not when n8n loads the node: n8n loads every installed
+ * node at start-up, and the two SDK clients cost more to require than the rest of the package.
+ */
+type LambdaSdk = typeof import('@aws-sdk/client-lambda');
+type StsSdk = typeof import('@aws-sdk/client-sts');
+
+let lambdaSdk: Promise<LambdaSdk> | undefined;
+let stsSdk: Promise<StsSdk> | undefined;
+
+export async function loadLambdaSdk(): Promise<LambdaSdk> {
+	lambdaSdk ??= import('@aws-sdk/client-lambda');
+	return await lambdaSdk;
+}
+
+export async function loadStsSdk(): Promise<StsSdk> {
+	stsSdk ??= import('@aws-sdk/client-sts');
+	return await stsSdk;
+}

@@ -24,8 +24,8 @@ export const description: INodeProperties[] = [
 		displayName: 'Max Items',
 		name: 'maxItems',
 		type: 'number',
-		typeOptions: { minValue: 1, maxValue: LIMITS.listPageSize },
-		default: LIMITS.listPageSize,
+		typeOptions: { minValue: 1, maxValue: 50 },
+		default: 50,
 		displayOptions: { show: { operation: ['listFunctions'], returnAll: [false] } },
 		description:
 			'Provide an integer value for the maximum amount of items that will be returned. Provide a value from 1 to 50.',

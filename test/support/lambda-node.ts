@@ -1,0 +1,106 @@
+import type { IDataObject, INodeExecutionData, INodeParameters } from 'n8n-workflow';
+
+import { AwsLambdaAccessKeyApi } from '../../credentials/AwsLambdaAccessKeyApi.credentials';
+import { AwsLambdaAssumeRoleApi } from '../../credentials/AwsLambdaAssumeRoleApi.credentials';
+import { AwsLambda } from '../../nodes/AwsLambda/AwsLambda.node';
+import type { AwsKey, LocalAws } from './aws-endpoint';
+import { DEFAULT_EXTERNAL_ID, DEFAULT_KEY, DEFAULT_ROLE_ARN } from './aws-endpoint';
+import type { CredentialStore, RunResult } from './engine';
+import { runNode } from './engine';
+
+/** Credential data as n8n stores it for the access-key type, pointed at the local endpoint. */
+export function accessKeyCredential(aws: LocalAws, key: AwsKey = DEFAULT_KEY, extra: IDataObject = {}) {
+	return {
+		accessKeyId: key.accessKeyId,
+		secretAccessKey: key.secretAccessKey,
+		sessionToken: key.sessionToken ?? '',
+		customEndpoints: true,
+		lambdaEndpoint: aws.url,
+		stsEndpoint: aws.url,
+		...extra,
+	};
+}
+
+export function assumeRoleCredential(aws: LocalAws, extra: IDataObject = {}) {
+	return {
+		roleArn: DEFAULT_ROLE_ARN,
+		accessKeyId: DEFAULT_KEY.accessKeyId,
+		secretAccessKey: DEFAULT_KEY.secretAccessKey,
+		externalId: DEFAULT_EXTERNAL_ID,
+		roleSessionName: 'n8n-aws-lambda',
+		durationSeconds: 3600,
+		customEndpoints: true,
+		lambdaEndpoint: aws.url,
+		stsEndpoint: aws.url,
+		...extra,
+	};
+}
+
+export function invokeParameters(functionName: string, extra: INodeParameters = {}): INodeParameters {
+	return {
+		operation: 'invoke',
+		region: 'us-east-1',
+		functionName: { __rl: true, mode: 'name', value: functionName },
+		invocationType: 'RequestResponse',
+		payload: '{}',
+		options: {},
+		...extra,
+	};
+}
+
+export function listParameters(extra: INodeParameters = {}): INodeParameters {
+	return { operation: 'listFunctions', region: 'us-east-1', returnAll: false, maxItems: 50, marker: '', options: {}, ...extra };
+}
+
+export interface LambdaRun {
+	parameters: INodeParameters;
+	items?: Array<IDataObject | INodeExecutionData>;
+	credentials?: CredentialStore;
+	continueOnFail?: boolean;
+	signal?: AbortSignal;
+}
+
+export const credentialTypes = [new AwsLambdaAccessKeyApi(), new AwsLambdaAssumeRoleApi()];
+
+/** Runs this package's node in n8n's engine; by default with an access-key credential for `aws`. */
+export async function runLambda(aws: LocalAws, run: LambdaRun): Promise<RunResult> {
+	return await runNode({
+		node: { type: new AwsLambda() },
+		parameters: run.parameters,
+		items: run.items,
+		credentials: run.credentials ?? { awsLambdaAccessKeyApi: accessKeyCredential(aws) },
+		credentialTypes,
+		continueOnFail: run.continueOnFail,
+		signal: run.signal,
+	});
+}
+
+/** Every string anywhere in a run's result: output JSON, error text, logs. */
+export function everythingVisible(result: RunResult): string {
+	return JSON.stringify({
+		items: result.items,
+		error: result.error && {
+			message: result.error.message,
+			description: result.error.description,
+			raw: serialisable(result.error.raw),
+		},
+		logs: result.logs,
+	});
+}
+
+function serialisable(value: unknown): unknown {
+	if (!value || typeof value !== 'object') return value;
+	const seen = new WeakSet();
+	return JSON.parse(
+		JSON.stringify(value, (_key, field: unknown) => {
+			if (field && typeof field === 'object') {
+				if (seen.has(field)) return undefined;
+				seen.add(field);
+			}
+			if (field instanceof Error) {
+				return { ...field, message: field.message, stack: field.stack, name: field.name };
+			}
+			return field;
+		}),
+	);
+}

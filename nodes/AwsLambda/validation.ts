@@ -195,7 +195,7 @@ export function serializePayload(
 			node,
 			itemIndex,
 			'Payload',
-			`${formatBytes(size)} is over the AWS limit of ${formatBytes(limit)} for ${invocationType} invocations`,
+			`${bytes(size)} is over the AWS limit of ${bytes(limit)} (${limit / (1024 * 1024)} MB) for ${invocationType} invocations`,
 			invocationType === 'Event'
 				? 'Asynchronous (Event) payloads are limited to 1 MB. Send a reference (an S3 key, for example) instead of the data.'
 				: 'Synchronous payloads are limited to 6 MB. Send a reference (an S3 key, for example) instead of the data.',
@@ -222,15 +222,13 @@ export function encodeClientContext(node: INode, itemIndex: number, value: unkno
 			node,
 			itemIndex,
 			'Client Context',
-			`${encoded.length} bytes once base64-encoded; AWS allows ${LIMITS.clientContextBase64Bytes}`,
+			`${bytes(encoded.length)} once base64-encoded; AWS allows ${bytes(LIMITS.clientContextBase64Bytes)}`,
 			'Keep the client context small (about 2.6 KB of JSON) and pass larger data in the payload.',
 		);
 	}
 	return encoded;
 }
 
-export function formatBytes(bytes: number): string {
-	if (bytes >= 1024 * 1024) return `${(bytes / (1024 * 1024)).toFixed(2)} MB`;
-	if (bytes >= 1024) return `${(bytes / 1024).toFixed(1)} KB`;
-	return `${bytes} bytes`;
+function bytes(count: number): string {
+	return `${count.toLocaleString('en-US')} bytes`;
 }

@@ -75,15 +75,16 @@ export async function runLambda(aws: LocalAws, run: LambdaRun): Promise<RunResul
 	});
 }
 
-/** Every string anywhere in a run's result: output JSON, error text, logs. */
+/**
+ * Every string anywhere in a run's result: output JSON, error text, the error object, logs. The
+ * error's `node` (the workflow's own node definition, parameters as the user typed them) is left out.
+ */
 export function everythingVisible(result: RunResult): string {
+	const raw = serialisable(result.error?.raw) as Record<string, unknown> | undefined;
+	if (raw && typeof raw === 'object') delete raw.node;
 	return JSON.stringify({
 		items: result.items,
-		error: result.error && {
-			message: result.error.message,
-			description: result.error.description,
-			raw: serialisable(result.error.raw),
-		},
+		error: result.error && { message: result.error.message, description: result.error.description, raw },
 		logs: result.logs,
 	});
 }

@@ -1,0 +1,294 @@
+import type { ICredentialsDecrypted } from 'n8n-workflow';
+
+import { AwsLambda } from '../nodes/AwsLambda/AwsLambda.node';
+import type { AwsKey } from './support/aws-endpoint';
+import { DEFAULT_EXTERNAL_ID, DEFAULT_KEY, DEFAULT_ROLE_ARN, LocalAws } from './support/aws-endpoint';
+import { credentialTestContext, shutdownEngine } from './support/engine';
+import {
+	accessKeyCredential,
+	assumeRoleCredential,
+	everythingVisible,
+	invokeParameters,
+	runLambda,
+} from './support/lambda-node';
+
+const SECOND_KEY: AwsKey = {
+	accessKeyId: 'AKIALOCALTEST0000002',
+	secretAccessKey: 'second-local-secret-DO-NOT-LEAK-0002',
+};
+
+let aws: LocalAws;
+
+beforeAll(async () => {
+	aws = await LocalAws.start({ keys: [DEFAULT_KEY, SECOND_KEY], quiet: true });
+});
+afterAll(async () => {
+	await aws.stop();
+	shutdownEngine();
+});
+beforeEach(() => {
+	aws.clearLog();
+	aws.faults.reset();
+});
+
+const lambdaCalls = () => aws.log.filter((entry) => entry.service === 'lambda');
+const assumeRoleCalls = () => aws.log.filter((entry) => entry.action === 'AssumeRole');
+const roleCredential = (extra = {}) => ({ awsLambdaAssumeRoleApi: assumeRoleCredential(aws, extra) });
+const assumeRoleParameters = (extra = {}) =>
+	invokeParameters('echo', { authentication: 'assumeRole', ...extra });
+
+describe('Access key credential', () => {
+	it('signs with the credential\'s keys', async () => {
+		const result = await runLambda(aws, { parameters: invokeParameters('echo') });
+		expect(result.error).toBeUndefined();
+		expect(lambdaCalls()[0]).toMatchObject({ accessKeyId: DEFAULT_KEY.accessKeyId, signatureValid: true });
+	});
+
+	it('reports a wrong secret as a signature mismatch, without showing the secret', async () => {
+		const wrongSecret = 'wrong-secret-value-DO-NOT-LEAK-1234';
+		const result = await runLambda(aws, {
+			parameters: invokeParameters('echo'),
+			credentials: {
+				awsLambdaAccessKeyApi: accessKeyCredential(aws, { ...DEFAULT_KEY, secretAccessKey: wrongSecret }),
+			},
+		});
+		expect(result.error?.message).toMatch(/secret access key is wrong/);
+		expect(lambdaCalls()[0].signatureValid).toBe(false);
+		expect(everythingVisible(result)).not.toContain(wrongSecret);
+	});
+
+	it('reports an unknown access key', async () => {
+		const result = await runLambda(aws, {
+			parameters: invokeParameters('echo'),
+			credentials: {
+				awsLambdaAccessKeyApi: accessKeyCredential(aws, {
+					accessKeyId: 'AKIALOCALTESTUNKNOWN',
+					secretAccessKey: 'unknown-secret-DO-NOT-LEAK',
+				}),
+			},
+		});
+		expect(result.error?.message).toMatch(/does not recognise the access key ID/);
+		expect(everythingVisible(result)).not.toContain('unknown-secret-DO-NOT-LEAK');
+	});
+});
+
+describe('Dynamic credentials', () => {
+	it('override the credential per item', async () => {
+		const result = await runLambda(aws, {
+			parameters: invokeParameters('echo', {
+				dynamicCredentials: {
+					accessKeyId: '={{ $json.keyId }}',
+					secretAccessKey: '={{ $json.secret }}',
+				},
+				options: { concurrency: 1 },
+			}),
+			items: [
+				{ keyId: SECOND_KEY.accessKeyId, secret: SECOND_KEY.secretAccessKey },
+				{ keyId: DEFAULT_KEY.accessKeyId, secret: DEFAULT_KEY.secretAccessKey },
+			],
+		});
+		expect(result.error).toBeUndefined();
+		expect(lambdaCalls().map((entry) => entry.accessKeyId)).toEqual([
+			SECOND_KEY.accessKeyId,
+			DEFAULT_KEY.accessKeyId,
+		]);
+		expect(everythingVisible(result)).not.toContain(SECOND_KEY.secretAccessKey);
+	});
+
+	it('reject half a key pair, naming the missing field and the item, before any request', async () => {
+		const result = await runLambda(aws, {
+			parameters: invokeParameters('echo', {
+				dynamicCredentials: { accessKeyId: '={{ $json.keyId }}' },
+			}),
+			items: [{ keyId: '' }, { keyId: SECOND_KEY.accessKeyId }],
+		});
+		expect(result.error?.message).toBe(
+			'Dynamic Secret Access Key (item 1): is empty while the other half of the key pair is set',
+		);
+		expect(lambdaCalls()).toHaveLength(0);
+	});
+
+	it('reject a session token without a key pair', async () => {
+		const result = await runLambda(aws, {
+			parameters: invokeParameters('echo', { dynamicCredentials: { sessionToken: 'token-only' } }),
+		});
+		expect(result.error?.message).toMatch(/^Dynamic Session Token \(item 0\)/);
+		expect(lambdaCalls()).toHaveLength(0);
+	});
+
+	it('need no credential at all when every key is dynamic', async () => {
+		process.env.AWS_ENDPOINT_URL_LAMBDA = aws.url;
+		try {
+			const result = await runLambda(aws, {
+				parameters: invokeParameters('echo', {
+					dynamicCredentials: {
+						accessKeyId: SECOND_KEY.accessKeyId,
+						secretAccessKey: SECOND_KEY.secretAccessKey,
+					},
+				}),
+				credentials: {},
+			});
+			expect(result.error).toBeUndefined();
+			expect(lambdaCalls()[0]).toMatchObject({ accessKeyId: SECOND_KEY.accessKeyId, signatureValid: true });
+		} finally {
+			delete process.env.AWS_ENDPOINT_URL_LAMBDA;
+		}
+	});
+
+	it('explain what is missing when there is neither a credential nor dynamic keys', async () => {
+		const result = await runLambda(aws, { parameters: invokeParameters('echo'), credentials: {} });
+		expect(result.error?.message).toMatch(/^Credential \(item 0\): no AWS Lambda \(Access Key\) API credential/);
+	});
+});
+
+describe('Assume role credential', () => {
+	it('assumes the role once for 1,000 items and signs with the temporary keys', async () => {
+		const result = await runLambda(aws, {
+			parameters: assumeRoleParameters({ options: { concurrency: 10 } }),
+			items: Array.from({ length: 1000 }, (_, i) => ({ i })),
+			credentials: roleCredential({ roleSessionName: 'thousand-items' }),
+		});
+		expect(result.error).toBeUndefined();
+		expect(result.items).toHaveLength(1000);
+		expect(assumeRoleCalls()).toHaveLength(1);
+		expect(assumeRoleCalls()[0]).toMatchObject({
+			roleArn: DEFAULT_ROLE_ARN,
+			externalId: DEFAULT_EXTERNAL_ID,
+			roleSessionName: 'thousand-items',
+			durationSeconds: 3600,
+			accessKeyId: DEFAULT_KEY.accessKeyId,
+		});
+		const invokes = lambdaCalls();
+		expect(invokes).toHaveLength(1000);
+		expect(invokes.every((entry) => entry.hasSessionToken && entry.accessKeyId?.startsWith('ASIA'))).toBe(true);
+	});
+
+	it('reuses the session across executions and renews it shortly before it expires', async () => {
+		aws.faults.stsExpirySeconds(5 * 60 + 2);
+		const credentials = roleCredential({ roleSessionName: 'renewal' });
+		await runLambda(aws, { parameters: assumeRoleParameters(), credentials });
+		await runLambda(aws, { parameters: assumeRoleParameters(), credentials });
+		expect(assumeRoleCalls()).toHaveLength(1);
+		await new Promise((resolve) => setTimeout(resolve, 2500));
+		const later = await runLambda(aws, { parameters: assumeRoleParameters(), credentials });
+		expect(later.error).toBeUndefined();
+		expect(assumeRoleCalls()).toHaveLength(2);
+	});
+
+	it('renews a session that AWS reports as expired mid-execution, and the item succeeds', async () => {
+		const credentials = roleCredential({ roleSessionName: 'revoked' });
+		await runLambda(aws, { parameters: assumeRoleParameters(), credentials });
+		aws.faults.expireSessions();
+		const result = await runLambda(aws, { parameters: assumeRoleParameters(), credentials });
+		expect(result.error).toBeUndefined();
+		expect(assumeRoleCalls()).toHaveLength(2);
+		expect(lambdaCalls().map((entry) => entry.status)).toEqual([200, 403, 200]);
+	});
+
+	it('uses dynamic keys as the identity that assumes the role', async () => {
+		const result = await runLambda(aws, {
+			parameters: assumeRoleParameters({
+				dynamicCredentials: {
+					accessKeyId: SECOND_KEY.accessKeyId,
+					secretAccessKey: SECOND_KEY.secretAccessKey,
+				},
+			}),
+			credentials: roleCredential({ roleSessionName: 'dynamic-base' }),
+		});
+		expect(result.error).toBeUndefined();
+		expect(assumeRoleCalls()[0].accessKeyId).toBe(SECOND_KEY.accessKeyId);
+	});
+
+	it('names the role and the step when the External ID is wrong', async () => {
+		const result = await runLambda(aws, {
+			parameters: assumeRoleParameters(),
+			credentials: roleCredential({ externalId: 'wrong-external-id', roleSessionName: 'wrong-id' }),
+		});
+		expect(result.error?.message).toBe(
+			`Assume role failed (item 0): not allowed to assume ${DEFAULT_ROLE_ARN}`,
+		);
+		expect(result.error?.description).toMatch(/External ID/);
+		expect(lambdaCalls()).toHaveLength(0);
+	});
+
+	it('reports a malformed STS answer clearly', async () => {
+		aws.faults.stsMalformed(1);
+		const result = await runLambda(aws, {
+			parameters: assumeRoleParameters(),
+			credentials: roleCredential({ roleSessionName: 'malformed' }),
+		});
+		expect(result.error?.message).toMatch(/^Assume role failed \(item 0\)/);
+		expect(lambdaCalls()).toHaveLength(0);
+	});
+
+	it('validates the role settings before calling STS', async () => {
+		const cases: Array<[Record<string, unknown>, RegExp]> = [
+			[{ roleArn: 'arn:aws:iam::123:user/x' }, /Role ARN.*is not an IAM role ARN/],
+			[{ externalId: 'bad id with spaces' }, /External ID/],
+			[{ roleSessionName: 'x' }, /Role Session Name/],
+			[{ durationSeconds: 60 }, /Session Duration/],
+			[{ stsEndpoint: 'not a url' }, /STS Endpoint.*is not an http\(s\) URL/],
+		];
+		for (const [override, message] of cases) {
+			const result = await runLambda(aws, { parameters: assumeRoleParameters(), credentials: roleCredential(override) });
+			expect(result.error?.message).toMatch(message);
+		}
+		expect(aws.log).toHaveLength(0);
+	});
+});
+
+describe('Credential Test button', () => {
+	const node = new AwsLambda();
+	const test = (type: string, data: Record<string, unknown>) =>
+		node.methods.credentialTest.awsLambdaCredentialTest.call(credentialTestContext(), {
+			id: '1',
+			name: 'test',
+			type,
+			data,
+		} as ICredentialsDecrypted);
+
+	it('succeeds for an access key and names the identity', async () => {
+		const result = await test('awsLambdaAccessKeyApi', accessKeyCredential(aws));
+		expect(result).toEqual({ status: 'OK', message: 'Authenticated as arn:aws:iam::123456789012:user/n8n-local' });
+		expect(aws.log.map((entry) => entry.action)).toEqual(['GetCallerIdentity']);
+	});
+
+	it('succeeds for a role: assumes it, then identifies the session', async () => {
+		const result = await test('awsLambdaAssumeRoleApi', assumeRoleCredential(aws, { roleSessionName: 'button' }));
+		expect(result.status).toBe('OK');
+		expect(result.message).toMatch(/assumed-role\/n8n-lambda-invoker\/button/);
+		expect(aws.log.map((entry) => entry.action)).toEqual(['AssumeRole', 'GetCallerIdentity']);
+	});
+
+	it('says precisely what is wrong', async () => {
+		const wrongSecret = await test(
+			'awsLambdaAccessKeyApi',
+			accessKeyCredential(aws, { ...DEFAULT_KEY, secretAccessKey: 'nope-DO-NOT-LEAK' }),
+		);
+		expect(wrongSecret.status).toBe('Error');
+		expect(wrongSecret.message).toMatch(/secret access key is wrong/);
+		expect(wrongSecret.message).not.toContain('nope-DO-NOT-LEAK');
+
+		const unknown = await test(
+			'awsLambdaAccessKeyApi',
+			accessKeyCredential(aws, { accessKeyId: 'AKIALOCALTESTNOBODY0', secretAccessKey: 'x-secret-DO-NOT-LEAK' }),
+		);
+		expect(unknown.message).toMatch(/does not recognise the access key ID/);
+
+		const wrongExternalId = await test(
+			'awsLambdaAssumeRoleApi',
+			assumeRoleCredential(aws, { externalId: 'not-the-one', roleSessionName: 'button-wrong' }),
+		);
+		expect(wrongExternalId.message).toMatch(/not allowed to assume .*n8n-lambda-invoker/);
+		expect(wrongExternalId.message).toMatch(/External ID/);
+
+		const unreachable = await test(
+			'awsLambdaAccessKeyApi',
+			accessKeyCredential(aws, {}, { stsEndpoint: 'http://127.0.0.1:9' }),
+		);
+		expect(unreachable.message).toMatch(/could not reach the AWS endpoint \(ECONNREFUSED\)/);
+
+		const badArn = await test('awsLambdaAssumeRoleApi', assumeRoleCredential(aws, { roleArn: 'role/nope' }));
+		expect(badArn.message).toMatch(/Role ARN/);
+	});
+});

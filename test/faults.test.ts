@@ -1,0 +1,179 @@
+import { createServer } from 'node:net';
+
+import { LocalAws } from './support/aws-endpoint';
+import { shutdownEngine } from './support/engine';
+import { accessKeyCredential, invokeParameters, runLambda } from './support/lambda-node';
+
+let aws: LocalAws;
+
+beforeAll(async () => {
+	aws = await LocalAws.start({ quiet: true });
+});
+afterAll(async () => {
+	await aws.stop();
+	shutdownEngine();
+});
+beforeEach(() => {
+	aws.clearLog();
+	aws.faults.reset();
+});
+
+const invokes = () => aws.log.filter((entry) => entry.action === 'Invoke');
+const items = (count: number) => Array.from({ length: count }, (_, i) => ({ i }));
+
+/** A loopback port with nothing listening on it. */
+async function closedPort(): Promise<number> {
+	const server = createServer();
+	await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+	const { port } = server.address() as { port: number };
+	await new Promise((resolve) => server.close(resolve));
+	return port;
+}
+
+describe('Throttling and AWS-side errors', () => {
+	it('retries 429 (with and without Retry-After) and loses or repeats no item', async () => {
+		aws.faults.throttle(2, { retryAfterSeconds: 1 });
+		aws.faults.throttle(2);
+		const result = await runLambda(aws, {
+			parameters: invokeParameters('echo', { options: { sendInputItem: true, maxAttempts: 5 } }),
+			items: items(6),
+		});
+		expect(result.error).toBeUndefined();
+		expect(result.items.map((item) => (item.json.payload as any).event.i)).toEqual([0, 1, 2, 3, 4, 5]);
+		expect(invokes().filter((entry) => entry.status === 429)).toHaveLength(4);
+		expect(invokes().filter((entry) => entry.status === 200)).toHaveLength(6);
+	});
+
+	it('gives up after Max Attempts with a clear throttling error', async () => {
+		aws.faults.throttle(10);
+		const result = await runLambda(aws, {
+			parameters: invokeParameters('echo', { options: { maxAttempts: 2 } }),
+		});
+		expect(result.error?.message).toMatch(/throttled the request.*after 2 attempt/);
+		expect(result.error?.description).toMatch(/Concurrency/);
+		expect(invokes()).toHaveLength(2);
+	});
+
+	it('retries 5xx answers up to Max Attempts', async () => {
+		aws.faults.serverError(1);
+		const recovered = await runLambda(aws, { parameters: invokeParameters('echo') });
+		expect(recovered.error).toBeUndefined();
+		expect(invokes().map((entry) => entry.status)).toEqual([500, 200]);
+
+		aws.clearLog();
+		aws.faults.serverError(10);
+		const failed = await runLambda(aws, { parameters: invokeParameters('echo', { options: { maxAttempts: 3 } }) });
+		expect(failed.error?.message).toMatch(/internal error after 3 attempt/);
+		expect(invokes()).toHaveLength(3);
+	});
+
+	it('maps a 413 from AWS to the payload limits', async () => {
+		aws.faults.serverError(1, { status: 413, errorType: 'RequestTooLargeException' });
+		const result = await runLambda(aws, { parameters: invokeParameters('echo') });
+		expect(result.error?.message).toMatch(/larger than AWS Lambda accepts/);
+		expect(result.error?.description).toMatch(/6 MB/);
+	});
+});
+
+describe('Network faults', () => {
+	it('reports a refused connection without retrying an invocation', async () => {
+		const port = await closedPort();
+		const result = await runLambda(aws, {
+			parameters: invokeParameters('echo'),
+			credentials: { awsLambdaAccessKeyApi: accessKeyCredential(aws, undefined, { lambdaEndpoint: `http://127.0.0.1:${port}` }) },
+		});
+		expect(result.error?.message).toMatch(/could not reach the AWS endpoint \(ECONNREFUSED\)/);
+	});
+
+	it('never replays a synchronous invocation whose connection dropped after the function ran', async () => {
+		aws.faults.resetConnection(1, { afterFunctionRuns: true });
+		const result = await runLambda(aws, { parameters: invokeParameters('echo') });
+		expect(result.error?.message).toMatch(/connection was closed before AWS answered/);
+		expect(result.error?.description).toMatch(/not retried/);
+		expect(invokes()).toHaveLength(1);
+	});
+
+	it('never replays an Event invocation after a dropped connection', async () => {
+		aws.faults.resetConnection(1, { afterFunctionRuns: true });
+		const result = await runLambda(aws, {
+			parameters: invokeParameters('echo', { invocationType: 'Event' }),
+			continueOnFail: true,
+		});
+		expect(result.items[0].json.error).toMatch(/connection was closed/);
+		expect(invokes()).toHaveLength(1);
+	});
+
+	it('replays a DryRun (nothing runs) after a dropped connection', async () => {
+		aws.faults.resetConnection(1);
+		const result = await runLambda(aws, { parameters: invokeParameters('echo', { invocationType: 'DryRun' }) });
+		expect(result.error).toBeUndefined();
+		expect(invokes()).toHaveLength(2);
+	});
+
+	it('gives up on a hung endpoint within the Timeout option, and never hangs', async () => {
+		aws.faults.hang(1);
+		const started = Date.now();
+		const result = await runLambda(aws, { parameters: invokeParameters('echo', { options: { timeout: 1 } }) });
+		expect(Date.now() - started).toBeLessThan(10_000);
+		expect(result.error?.message).toMatch(/no answer from AWS Lambda within 1 seconds/);
+		expect(invokes()).toHaveLength(1);
+	});
+});
+
+describe('Continue On Fail and concurrency', () => {
+	const mixed = [{ fn: 'echo' }, { fn: 'no-such-function' }, { fn: 'fail' }, { fn: 'pending-fn' }, { fn: 'echo' }];
+	const byItem = invokeParameters('echo', {
+		functionName: { __rl: true, mode: 'name', value: '={{ $json.fn }}' },
+	});
+
+	it('turns every failing item into an error item paired with its input; the others succeed', async () => {
+		const result = await runLambda(aws, { parameters: byItem, items: mixed, continueOnFail: true });
+		expect(result.items.map((item) => item.pairedItem)).toEqual(mixed.map((_, item) => ({ item })));
+		expect(result.items.map((item) => ('error' in item.json ? 'error' : 'ok'))).toEqual([
+			'ok',
+			'error',
+			'error',
+			'error',
+			'ok',
+		]);
+		expect(result.items[1].json.error).toMatch(/item 1/);
+		expect(result.items[3].json.error).toMatch(/item 3/);
+	});
+
+	it('without Continue On Fail, the first failure stops the node and names its item', async () => {
+		const result = await runLambda(aws, {
+			parameters: { ...byItem, options: { concurrency: 1 } },
+			items: mixed,
+		});
+		expect(result.items).toHaveLength(0);
+		expect(result.error?.message).toMatch(/\(item 1\)/);
+		expect(invokes().map((entry) => entry.functionName)).toEqual(['echo', 'no-such-function']);
+	});
+
+	it('keeps input order at any concurrency, even when later items finish first', async () => {
+		const durations = [120, 10, 80, 5, 60, 1, 40, 20];
+		const result = await runLambda(aws, {
+			parameters: invokeParameters('slow', {
+				payload: '={{ JSON.stringify({ ms: $json.ms }) }}',
+				options: { concurrency: 8 },
+			}),
+			items: durations.map((ms) => ({ ms })),
+		});
+		expect(result.items.map((item) => (item.json.payload as any).sleptMs)).toEqual(durations);
+		expect(result.items.map((item) => item.pairedItem)).toEqual(durations.map((_, item) => ({ item })));
+	});
+
+	it('stops in-flight invocations and starts no new ones when the execution is cancelled', async () => {
+		const controller = new AbortController();
+		setTimeout(() => controller.abort(), 300);
+		const started = Date.now();
+		const result = await runLambda(aws, {
+			parameters: invokeParameters('slow', { payload: '{"ms": 2000}', options: { concurrency: 4 } }),
+			items: items(40),
+			signal: controller.signal,
+		});
+		expect(Date.now() - started).toBeLessThan(1900);
+		expect(result.items.length).toBeLessThan(40);
+		expect(invokes().length).toBeLessThanOrEqual(4);
+	});
+});

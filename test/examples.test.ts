@@ -1,0 +1,46 @@
+import { LocalAws } from './support/aws-endpoint';
+import { shutdownEngine } from './support/engine';
+import { loadExamples } from './support/examples';
+import { accessKeyCredential, assumeRoleCredential, runLambda } from './support/lambda-node';
+
+let aws: LocalAws;
+
+beforeAll(async () => {
+	aws = await LocalAws.start({ functionCount: 120, quiet: true });
+});
+afterAll(async () => {
+	await aws.stop();
+	shutdownEngine();
+});
+beforeEach(() => aws.clearLog());
+
+const examples = loadExamples();
+
+describe('Example workflows in examples/', () => {
+	it('ships the four documented examples', () => {
+		expect(examples.map((example) => example.file)).toEqual([
+			'assume-role-external-id.json',
+			'fan-out.json',
+			'invoke-with-input-item.json',
+			'list-all-functions.json',
+		]);
+	});
+
+	it.each(examples.map((example) => [example.file, example]))('%s runs against the local endpoint', async (_file, example) => {
+		const credentials =
+			example.credentialType === 'awsLambdaAssumeRoleApi'
+				? { awsLambdaAssumeRoleApi: assumeRoleCredential(aws) }
+				: { awsLambdaAccessKeyApi: accessKeyCredential(aws) };
+		const result = await runLambda(aws, { parameters: example.parameters, items: example.inputItems, credentials });
+		expect(result.error).toBeUndefined();
+		expect(result.items.length).toBeGreaterThanOrEqual(example.inputItems.length);
+		expect(result.items.every((item) => !('error' in item.json))).toBe(true);
+		if (example.parameters.operation === 'invoke') {
+			expect(result.items).toHaveLength(example.inputItems.length);
+			expect(aws.log.filter((entry) => entry.action === 'Invoke')).toHaveLength(example.inputItems.length);
+		}
+		if (example.credentialType === 'awsLambdaAssumeRoleApi') {
+			expect(aws.log.filter((entry) => entry.action === 'AssumeRole')).toHaveLength(1);
+		}
+	});
+});

@@ -2,14 +2,16 @@ import type { ICredentialsDecrypted } from 'n8n-workflow';
 
 import { AwsLambda } from '../nodes/AwsLambda/AwsLambda.node';
 import type { AwsKey } from './support/aws-endpoint';
-import { DEFAULT_EXTERNAL_ID, DEFAULT_KEY, DEFAULT_ROLE_ARN, LocalAws } from './support/aws-endpoint';
-import { credentialTestContext, shutdownEngine } from './support/engine';
+import type { LocalAws } from './support/aws-endpoint';
+import { DEFAULT_EXTERNAL_ID, DEFAULT_KEY, DEFAULT_ROLE_ARN } from './support/aws-endpoint';
+import { credentialTestContext } from './support/engine';
 import {
 	accessKeyCredential,
 	assumeRoleCredential,
 	everythingVisible,
 	invokeParameters,
 	runLambda,
+	useLocalAws,
 } from './support/lambda-node';
 
 const SECOND_KEY: AwsKey = {
@@ -18,17 +20,8 @@ const SECOND_KEY: AwsKey = {
 };
 
 let aws: LocalAws;
-
-beforeAll(async () => {
-	aws = await LocalAws.start({ keys: [DEFAULT_KEY, SECOND_KEY], quiet: true });
-});
-afterAll(async () => {
-	await aws.stop();
-	shutdownEngine();
-});
-beforeEach(() => {
-	aws.clearLog();
-	aws.faults.reset();
+useLocalAws({ keys: [DEFAULT_KEY, SECOND_KEY] }, (server) => {
+	aws = server;
 });
 
 const lambdaCalls = () => aws.log.filter((entry) => entry.service === 'lambda');

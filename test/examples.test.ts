@@ -1,18 +1,11 @@
-import { LocalAws } from './support/aws-endpoint';
-import { shutdownEngine } from './support/engine';
+import type { LocalAws } from './support/aws-endpoint';
 import { loadExamples } from './support/examples';
-import { accessKeyCredential, assumeRoleCredential, runLambda } from './support/lambda-node';
+import { accessKeyCredential, assumeRoleCredential, runLambda, useLocalAws } from './support/lambda-node';
 
 let aws: LocalAws;
-
-beforeAll(async () => {
-	aws = await LocalAws.start({ functionCount: 120, quiet: true });
+useLocalAws({ functionCount: 120 }, (server) => {
+	aws = server;
 });
-afterAll(async () => {
-	await aws.stop();
-	shutdownEngine();
-});
-beforeEach(() => aws.clearLog());
 
 const examples = loadExamples();
 

@@ -1,21 +1,11 @@
 import { createServer } from 'node:net';
 
-import { LocalAws } from './support/aws-endpoint';
-import { shutdownEngine } from './support/engine';
-import { accessKeyCredential, invokeParameters, runLambda } from './support/lambda-node';
+import type { LocalAws } from './support/aws-endpoint';
+import { accessKeyCredential, invokeParameters, runLambda, useLocalAws } from './support/lambda-node';
 
 let aws: LocalAws;
-
-beforeAll(async () => {
-	aws = await LocalAws.start({ quiet: true });
-});
-afterAll(async () => {
-	await aws.stop();
-	shutdownEngine();
-});
-beforeEach(() => {
-	aws.clearLog();
-	aws.faults.reset();
+useLocalAws({}, (server) => {
+	aws = server;
 });
 
 const invokes = () => aws.log.filter((entry) => entry.action === 'Invoke');

@@ -1,20 +1,11 @@
 import { AwsLambda } from '../nodes/AwsLambda/AwsLambda.node';
-import { LocalAws } from './support/aws-endpoint';
-import { loadOptionsContext, shutdownEngine } from './support/engine';
-import { accessKeyCredential, credentialTypes, invokeParameters, runLambda } from './support/lambda-node';
+import type { LocalAws } from './support/aws-endpoint';
+import { loadOptionsContext } from './support/engine';
+import { accessKeyCredential, credentialTypes, invokeParameters, runLambda, useLocalAws } from './support/lambda-node';
 
 let aws: LocalAws;
-
-beforeAll(async () => {
-	aws = await LocalAws.start({ functionCount: 120, quiet: true });
-});
-afterAll(async () => {
-	await aws.stop();
-	shutdownEngine();
-});
-beforeEach(() => {
-	aws.clearLog();
-	aws.faults.reset();
+useLocalAws({ functionCount: 120 }, (server) => {
+	aws = server;
 });
 
 const invokes = () => aws.log.filter((entry) => entry.action === 'Invoke');

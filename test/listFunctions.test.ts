@@ -1,20 +1,10 @@
-import { LocalAws } from './support/aws-endpoint';
-import { shutdownEngine } from './support/engine';
-import { listParameters, runLambda } from './support/lambda-node';
+import type { LocalAws } from './support/aws-endpoint';
+import { listParameters, runLambda, useLocalAws } from './support/lambda-node';
 
 const FUNCTION_COUNT = 10_000;
 let aws: LocalAws;
-
-beforeAll(async () => {
-	aws = await LocalAws.start({ functionCount: FUNCTION_COUNT, quiet: true });
-});
-afterAll(async () => {
-	await aws.stop();
-	shutdownEngine();
-});
-beforeEach(() => {
-	aws.clearLog();
-	aws.faults.reset();
+useLocalAws({ functionCount: FUNCTION_COUNT }, (server) => {
+	aws = server;
 });
 
 const listCalls = () => aws.log.filter((entry) => entry.action === 'ListFunctions');

@@ -1,27 +1,19 @@
 import fc from 'fast-check';
 
-import { DEFAULT_KEY, LocalAws } from './support/aws-endpoint';
-import { shutdownEngine } from './support/engine';
+import type { LocalAws } from './support/aws-endpoint';
+import { DEFAULT_KEY } from './support/aws-endpoint';
 import {
 	accessKeyCredential,
 	everythingVisible,
 	invokeParameters,
 	listParameters,
 	runLambda,
+	useLocalAws,
 } from './support/lambda-node';
 
 let aws: LocalAws;
-
-beforeAll(async () => {
-	aws = await LocalAws.start({ quiet: true });
-});
-afterAll(async () => {
-	await aws.stop();
-	shutdownEngine();
-});
-beforeEach(() => {
-	aws.clearLog();
-	aws.faults.reset();
+useLocalAws({}, (server) => {
+	aws = server;
 });
 
 const byName = (value: string) => ({ __rl: true, mode: 'name', value });

@@ -3,10 +3,30 @@ import type { IDataObject, INodeExecutionData, INodeParameters } from 'n8n-workf
 import { AwsLambdaAccessKeyApi } from '../../credentials/AwsLambdaAccessKeyApi.credentials';
 import { AwsLambdaAssumeRoleApi } from '../../credentials/AwsLambdaAssumeRoleApi.credentials';
 import { AwsLambda } from '../../nodes/AwsLambda/AwsLambda.node';
-import type { AwsKey, LocalAws } from './aws-endpoint';
-import { DEFAULT_EXTERNAL_ID, DEFAULT_KEY, DEFAULT_ROLE_ARN } from './aws-endpoint';
+import type { AwsKey, LocalAwsOptions } from './aws-endpoint';
+import { DEFAULT_EXTERNAL_ID, DEFAULT_KEY, DEFAULT_ROLE_ARN, LocalAws } from './aws-endpoint';
 import type { CredentialStore, RunResult } from './engine';
-import { runNode } from './engine';
+import { runNode, shutdownEngine } from './engine';
+
+/**
+ * One local AWS endpoint per test file: started before the first test, its request log and fault
+ * knobs cleared before each, stopped (with the engine's timers) after the last.
+ */
+export function useLocalAws(options: LocalAwsOptions, receive: (aws: LocalAws) => void): void {
+	let server: LocalAws | undefined;
+	beforeAll(async () => {
+		server = await LocalAws.start({ quiet: true, ...options });
+		receive(server);
+	});
+	afterAll(async () => {
+		await server?.stop();
+		shutdownEngine();
+	});
+	beforeEach(() => {
+		server?.clearLog();
+		server?.faults.reset();
+	});
+}
 
 /** Credential data as n8n stores it for the access-key type, pointed at the local endpoint. */
 export function accessKeyCredential(aws: LocalAws, key: AwsKey = DEFAULT_KEY, extra: IDataObject = {}) {

@@ -9,7 +9,7 @@ import { LocalAws } from '../test/support/aws-endpoint';
 import { shutdownEngine } from '../test/support/engine';
 import type { Example } from '../test/support/examples';
 import { loadExamples } from '../test/support/examples';
-import { accessKeyCredential, assumeRoleCredential, invokeParameters, runLambda } from '../test/support/lambda-node';
+import { credentialsFor, invokeParameters, runLambda } from '../test/support/lambda-node';
 
 const MAX_ROWS = 6;
 
@@ -44,14 +44,10 @@ async function main(): Promise<void> {
 }
 
 async function showExample(aws: LocalAws, example: Example): Promise<number> {
-	const credentials =
-		example.credentialType === 'awsLambdaAssumeRoleApi'
-			? { awsLambdaAssumeRoleApi: assumeRoleCredential(aws) }
-			: { awsLambdaAccessKeyApi: accessKeyCredential(aws) };
 	return await show(aws, `examples/${example.file}: ${example.workflow.name}`, {
 		parameters: example.parameters,
 		items: example.inputItems,
-		credentials,
+		credentials: credentialsFor(aws, example.credentialType),
 	});
 }
 
@@ -88,7 +84,7 @@ function row(item: INodeExecutionData): IDataObject {
 				: { statusCode: json.statusCode, executedVersion: json.executedVersion, payload: json.payload };
 	return Object.fromEntries(
 		Object.entries({ item: (item.pairedItem as { item: number }).item, ...picked }).map(([key, value]) => [key, shorten(value)]),
-	);
+	) as IDataObject;
 }
 
 function shorten(value: unknown): unknown {

@@ -277,7 +277,7 @@ describe('Credential Test button', () => {
 
 		const unreachable = await test(
 			'awsLambdaAccessKeyApi',
-			accessKeyCredential(aws, {}, { stsEndpoint: 'http://127.0.0.1:9' }),
+			accessKeyCredential(aws, DEFAULT_KEY, { stsEndpoint: 'http://127.0.0.1:9' }),
 		);
 		expect(unreachable.message).toMatch(/could not reach the AWS endpoint \(ECONNREFUSED\)/);
 

@@ -1,6 +1,6 @@
 import type { LocalAws } from './support/aws-endpoint';
 import { loadExamples } from './support/examples';
-import { accessKeyCredential, assumeRoleCredential, runLambda, useLocalAws } from './support/lambda-node';
+import { credentialsFor, runLambda, useLocalAws } from './support/lambda-node';
 
 let aws: LocalAws;
 useLocalAws({ functionCount: 120 }, (server) => {
@@ -20,10 +20,7 @@ describe('Example workflows in examples/', () => {
 	});
 
 	it.each(examples.map((example) => [example.file, example]))('%s runs against the local endpoint', async (_file, example) => {
-		const credentials =
-			example.credentialType === 'awsLambdaAssumeRoleApi'
-				? { awsLambdaAssumeRoleApi: assumeRoleCredential(aws) }
-				: { awsLambdaAccessKeyApi: accessKeyCredential(aws) };
+		const credentials = credentialsFor(aws, example.credentialType);
 		const result = await runLambda(aws, { parameters: example.parameters, items: example.inputItems, credentials });
 		expect(result.error).toBeUndefined();
 		expect(result.items.length).toBeGreaterThanOrEqual(example.inputItems.length);

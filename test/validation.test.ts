@@ -1,4 +1,5 @@
 import fc from 'fast-check';
+import type { INodeParameters } from 'n8n-workflow';
 
 import type { LocalAws } from './support/aws-endpoint';
 import { DEFAULT_KEY } from './support/aws-endpoint';
@@ -20,7 +21,7 @@ const byName = (value: string) => ({ __rl: true, mode: 'name', value });
 const byArn = (value: string) => ({ __rl: true, mode: 'arn', value });
 
 /** Each bad input, the message that must name its field and item, and the parameters that produce it. */
-const badInputs: Array<[string, Record<string, unknown>, RegExp]> = [
+const badInputs: Array<[string, INodeParameters, RegExp]> = [
 	['invalid JSON payload', { payload: '{"a": 1,}' }, /^Payload \(item 0\): not valid JSON: .*position 8/],
 	['synchronous payload over 6 MB', { payload: JSON.stringify({ s: 'x'.repeat(6 * 1024 * 1024) }) }, /^Payload \(item 0\): 6,291,464 bytes is over the AWS limit of 6,291,456 bytes \(6 MB\) for RequestResponse/],
 	['Event payload over 1 MB', { invocationType: 'Event', payload: JSON.stringify({ s: 'x'.repeat(1024 * 1024) }) }, /^Payload \(item 0\): 1,048,584 bytes is over the AWS limit of 1,048,576 bytes \(1 MB\) for Event/],

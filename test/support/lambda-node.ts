@@ -56,6 +56,13 @@ export function assumeRoleCredential(aws: LocalAws, extra: IDataObject = {}) {
 	};
 }
 
+/** The credential an example workflow names, filled in for the local endpoint. */
+export function credentialsFor(aws: LocalAws, credentialType: string): CredentialStore {
+	return credentialType === 'awsLambdaAssumeRoleApi'
+		? { awsLambdaAssumeRoleApi: assumeRoleCredential(aws) }
+		: { awsLambdaAccessKeyApi: accessKeyCredential(aws) };
+}
+
 export function invokeParameters(functionName: string, extra: INodeParameters = {}): INodeParameters {
 	return {
 		operation: 'invoke',

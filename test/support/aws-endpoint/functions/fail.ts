@@ -1,0 +1,5 @@
+import type { Handler } from './runtime';
+
+export const handler: Handler = (event) => {
+	throw new TypeError(`boom: ${JSON.stringify(event)}`);
+};

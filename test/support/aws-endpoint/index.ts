@@ -1,0 +1,327 @@
+/**
+ * A local AWS endpoint for tests, the demo and the benchmark: the Lambda REST API and the STS query
+ * API as the real services speak them, on 127.0.0.1, with SigV4 checked on every request, fault
+ * knobs and a request log. Driven by the real AWS SDK clients, never mocked.
+ */
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import { createServer } from 'node:http';
+import type { Socket } from 'node:net';
+import { randomUUID } from 'node:crypto';
+
+import { FaultKnobs } from './faults';
+import type { PendingFault } from './faults';
+import type { FunctionState } from './functions';
+import { fixtureFunctions } from './functions';
+import type { Reply } from './lambda';
+import { LambdaService, lambdaError } from './lambda';
+import type { KeyRecord, SignatureCheck } from './sigv4';
+import { checkSignature } from './sigv4';
+import type { AssumeRoleInput, RoleDef } from './sts';
+import { StsService, malformedStsReply, stsError } from './sts';
+
+export type { Faults, FaultMatch } from './faults';
+export type { RoleDef } from './sts';
+
+export const DEFAULT_ACCOUNT_ID = '123456789012';
+export const DEFAULT_ROLE_ARN = 'arn:aws:iam::123456789012:role/n8n-lambda-invoker';
+export const DEFAULT_EXTERNAL_ID = 'n8n-local-external-id';
+
+export interface AwsKey {
+	accessKeyId: string;
+	secretAccessKey: string;
+	sessionToken?: string;
+}
+
+export const DEFAULT_KEY: AwsKey = {
+	accessKeyId: 'AKIALOCALTEST0000001',
+	secretAccessKey: 'local-test-secret-DO-NOT-LEAK-0001',
+};
+
+export interface LocalAwsOptions {
+	/** Extra functions named fn-00000, fn-00001, … */
+	functionCount?: number;
+	keys?: AwsKey[];
+	roles?: RoleDef[];
+	quiet?: boolean;
+}
+
+export interface RequestLogEntry {
+	at: number;
+	service: 'lambda' | 'sts' | 'unknown';
+	action: string;
+	method: string;
+	path: string;
+	query: Record<string, string>;
+	region?: string;
+	signingService?: string;
+	accessKeyId?: string;
+	hasSessionToken: boolean;
+	signatureValid: boolean;
+	functionName?: string;
+	qualifier?: string;
+	executedVersion?: string;
+	invocationType?: string;
+	logType?: string;
+	clientContext?: unknown;
+	payloadBytes?: number;
+	payload?: string;
+	roleArn?: string;
+	externalId?: string;
+	durationSeconds?: number;
+	roleSessionName?: string;
+	status: number;
+	errorType?: string;
+	fault?: string;
+}
+
+const LOGGED_PAYLOAD_LIMIT = 64 * 1024;
+
+export class LocalAws {
+	readonly log: RequestLogEntry[] = [];
+	readonly faults: FaultKnobs;
+	private readonly keys = new Map<string, KeyRecord>();
+	private readonly lambda: LambdaService;
+	private readonly sts: StsService;
+	private readonly sockets = new Set<Socket>();
+	private server!: Server;
+	url = '';
+	port = 0;
+
+	private constructor(options: LocalAwsOptions) {
+		for (const key of options.keys ?? [DEFAULT_KEY]) {
+			const user = `n8n-local${key.accessKeyId === DEFAULT_KEY.accessKeyId ? '' : `-${key.accessKeyId.slice(-4)}`}`;
+			this.keys.set(key.accessKeyId, {
+				...key,
+				principalArn: `arn:aws:iam::${DEFAULT_ACCOUNT_ID}:user/${user}`,
+				userId: `AIDALOCALTEST${key.accessKeyId.slice(-7)}`,
+				accountId: DEFAULT_ACCOUNT_ID,
+			});
+		}
+		this.lambda = new LambdaService(fixtureFunctions(options.functionCount ?? 0));
+		this.sts = new StsService(options.roles ?? [{ roleArn: DEFAULT_ROLE_ARN, externalId: DEFAULT_EXTERNAL_ID }], (record) =>
+			this.keys.set(record.accessKeyId, record),
+		);
+		this.faults = new FaultKnobs(() => this.expireSessions());
+	}
+
+	static async start(options: LocalAwsOptions = {}): Promise<LocalAws> {
+		const aws = new LocalAws(options);
+		aws.server = createServer((req, res) => void aws.handle(req, res));
+		aws.server.on('connection', (socket) => {
+			aws.sockets.add(socket);
+			socket.on('close', () => aws.sockets.delete(socket));
+		});
+		await new Promise<void>((resolve) => aws.server.listen(0, '127.0.0.1', resolve));
+		aws.port = (aws.server.address() as { port: number }).port;
+		aws.url = `http://127.0.0.1:${aws.port}`;
+		return aws;
+	}
+
+	clearLog(): void {
+		this.log.length = 0;
+	}
+
+	issuedSessions(): number {
+		return this.sts.issued;
+	}
+
+	setFunctionState(name: string, state: FunctionState): void {
+		const fn = this.lambda.get(name);
+		if (!fn) throw new Error(`no fixture function ${name}`);
+		fn.state = state;
+	}
+
+	async stop(): Promise<void> {
+		for (const socket of this.sockets) socket.destroy();
+		await new Promise<void>((resolve) => this.server.close(() => resolve()));
+	}
+
+	private expireSessions(): void {
+		for (const key of this.keys.values()) {
+			if (key.expiresAt !== undefined) key.expiresAt = Date.now() - 1;
+		}
+	}
+
+	private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+		const body = await readBody(req);
+		const [rawPath, rawQuery = ''] = (req.url ?? '/').split('?');
+		const query = Object.fromEntries(new URLSearchParams(rawQuery));
+		const form = rawPath === '/' && req.method === 'POST' ? Object.fromEntries(new URLSearchParams(body.toString('utf8'))) : undefined;
+		const entry = this.describe(req, rawPath, query, body, form);
+		if (this.faults.delayMs > 0) await new Promise((resolve) => setTimeout(resolve, this.faults.delayMs));
+
+		const signature = await checkSignature(
+			{ method: req.method ?? 'GET', rawPath, query, headers: req.headers, body },
+			(id) => this.keys.get(id),
+		);
+		Object.assign(entry, {
+			region: signature.region,
+			signingService: signature.service,
+			accessKeyId: signature.accessKeyId,
+			hasSessionToken: signature.hasSessionToken,
+			signatureValid: signature.problem === undefined || signature.problem === 'expired',
+		});
+		const refusal = signature.problem ? authError(entry.service, signature) : undefined;
+		if (refusal || !signature.key) return this.send(res, entry, refusal ?? lambdaError(403, 'MissingAuthenticationTokenException', 'Missing Authentication Token'));
+
+		const fault = entry.service === 'unknown' ? undefined : this.faults.take(entry);
+		if (fault) {
+			entry.fault = fault.kind;
+			return this.applyFault(fault, entry, req, res, signature, body, query);
+		}
+		return this.send(res, entry, await this.dispatch(entry, signature, req, body, query, form));
+	}
+
+	private describe(req: IncomingMessage, rawPath: string, query: Record<string, string>, body: Buffer, form?: Record<string, string>): RequestLogEntry {
+		const base = { at: Date.now(), method: req.method ?? 'GET', path: rawPath, query, hasSessionToken: false, signatureValid: false, status: 0 };
+		const invoke = /^\/2015-03-31\/functions\/([^/]+)\/invocations$/.exec(rawPath);
+		if (invoke) {
+			return {
+				...base,
+				service: 'lambda',
+				action: 'Invoke',
+				invocationType: header(req, 'x-amz-invocation-type') ?? 'RequestResponse',
+				logType: header(req, 'x-amz-log-type'),
+				payloadBytes: body.length,
+				payload: body.length <= LOGGED_PAYLOAD_LIMIT ? body.toString('utf8') : undefined,
+				functionName: decodeURIComponent(invoke[1]).split(':function:').pop()?.split(':')[0],
+			};
+		}
+		if (/^\/2015-03-31\/functions\/?$/.test(rawPath)) return { ...base, service: 'lambda', action: 'ListFunctions' };
+		if (form?.Action) {
+			return {
+				...base,
+				service: 'sts',
+				action: form.Action,
+				roleArn: form.RoleArn,
+				externalId: form.ExternalId,
+				roleSessionName: form.RoleSessionName,
+				durationSeconds: form.DurationSeconds === undefined ? undefined : Number(form.DurationSeconds),
+			};
+		}
+		return { ...base, service: 'unknown', action: `${req.method} ${rawPath}` };
+	}
+
+	private async dispatch(
+		entry: RequestLogEntry,
+		signature: SignatureCheck & { key?: KeyRecord },
+		req: IncomingMessage,
+		body: Buffer,
+		query: Record<string, string>,
+		form?: Record<string, string>,
+	): Promise<Reply> {
+		const key = signature.key as KeyRecord;
+		const region = signature.region ?? 'us-east-1';
+		if (entry.action === 'ListFunctions') return this.lambda.listFunctions(query, region, key.accountId);
+		if (entry.action === 'Invoke') {
+			const outcome = this.lambda.invoke({
+				rawName: decodeURIComponent(entry.path.split('/')[3]),
+				query,
+				headers: {
+					'x-amz-invocation-type': header(req, 'x-amz-invocation-type'),
+					'x-amz-log-type': header(req, 'x-amz-log-type'),
+					'x-amz-client-context': header(req, 'x-amz-client-context'),
+				},
+				body,
+				region,
+				accountId: key.accountId,
+			});
+			Object.assign(entry, {
+				functionName: outcome.functionName ?? entry.functionName,
+				qualifier: outcome.qualifier,
+				executedVersion: outcome.executedVersion,
+				clientContext: outcome.clientContext,
+			});
+			return outcome.reply.status === 200 && outcome.run ? await outcome.run() : outcome.reply;
+		}
+		if (entry.action === 'AssumeRole') return this.sts.assumeRole(key, (form ?? {}) as AssumeRoleInput, this.faults.expirySeconds);
+		if (entry.action === 'GetCallerIdentity') return this.sts.getCallerIdentity(key);
+		return entry.service === 'sts'
+			? stsError(400, 'InvalidAction', `Could not find operation ${entry.action} for version 2011-06-15`)
+			: lambdaError(404, 'UnknownOperationException', `Unknown operation ${entry.action}`);
+	}
+
+	private async applyFault(
+		fault: PendingFault,
+		entry: RequestLogEntry,
+		req: IncomingMessage,
+		res: ServerResponse,
+		signature: SignatureCheck,
+		body: Buffer,
+		query: Record<string, string>,
+	): Promise<void> {
+		switch (fault.kind) {
+			case 'throttle': {
+				const reply = lambdaError(429, 'TooManyRequestsException', 'Rate Exceeded.', {
+					Reason: 'ReservedFunctionConcurrentInvocationLimitExceeded',
+					...(fault.retryAfterSeconds !== undefined ? { retryAfterSeconds: String(fault.retryAfterSeconds) } : {}),
+				});
+				if (fault.retryAfterSeconds !== undefined) reply.headers = { ...reply.headers, 'Retry-After': String(fault.retryAfterSeconds) };
+				return this.send(res, entry, reply);
+			}
+			case 'serverError':
+				return this.send(res, entry, lambdaError(fault.status ?? 500, fault.errorType ?? 'ServiceException', 'The service encountered an internal error (injected fault).'));
+			case 'stsMalformed':
+				return this.send(res, entry, malformedStsReply());
+			case 'hang':
+				entry.status = 0;
+				this.log.push(entry);
+				return;
+			case 'resetConnection': {
+				if (fault.afterFunctionRuns) {
+					const reply = await this.dispatch(entry, signature, req, body, query);
+					entry.status = reply.status;
+					res.writeHead(reply.status, { 'Content-Length': '100000' });
+					res.write('{"partial":');
+				}
+				this.log.push(entry);
+				req.socket.destroy();
+				return;
+			}
+		}
+	}
+
+	private send(res: ServerResponse, entry: RequestLogEntry, reply: Reply): void {
+		entry.status = reply.status;
+		entry.errorType = reply.errorType;
+		this.log.push(entry);
+		const headers: Record<string, string> = { ...reply.headers };
+		if (entry.service !== 'sts') headers['x-amzn-RequestId'] = randomUUID();
+		res.writeHead(reply.status, headers);
+		res.end(reply.body);
+	}
+}
+
+function authError(service: RequestLogEntry['service'], signature: SignatureCheck): Reply {
+	const sts = service === 'sts';
+	switch (signature.problem) {
+		case 'unknown-key':
+		case 'bad-token':
+			return sts
+				? stsError(403, 'InvalidClientTokenId', 'The security token included in the request is invalid.')
+				: lambdaError(403, 'UnrecognizedClientException', 'The security token included in the request is invalid.');
+		case 'bad-signature':
+			return sts
+				? stsError(403, 'SignatureDoesNotMatch', 'The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method.')
+				: lambdaError(403, 'InvalidSignatureException', 'The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method.');
+		case 'expired':
+			return sts
+				? stsError(403, 'ExpiredToken', 'The security token included in the request is expired')
+				: lambdaError(403, 'ExpiredTokenException', 'The security token included in the request is expired');
+		default:
+			return sts
+				? stsError(403, 'MissingAuthenticationToken', 'Request is missing Authentication Token')
+				: lambdaError(403, 'MissingAuthenticationTokenException', 'Missing Authentication Token');
+	}
+}
+
+function header(req: IncomingMessage, name: string): string | undefined {
+	const value = req.headers[name];
+	return Array.isArray(value) ? value[0] : value;
+}
+
+async function readBody(req: IncomingMessage): Promise<Buffer> {
+	const chunks: Buffer[] = [];
+	for await (const chunk of req) chunks.push(chunk as Buffer);
+	return Buffer.concat(chunks);
+}

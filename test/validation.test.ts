@@ -17,8 +17,13 @@ useLocalAws({}, (server) => {
 	aws = server;
 });
 
-const byName = (value: string) => ({ __rl: true, mode: 'name', value });
-const byArn = (value: string) => ({ __rl: true, mode: 'arn', value });
+/**
+ * Literal values are checked by n8n itself (the locator's regex, required fields) before the node runs,
+ * so these reach the node the way bad values usually do: from an expression.
+ */
+const fromExpression = (value: string) => `={{ ${JSON.stringify(value)} }}`;
+const byName = (value: string) => ({ __rl: true, mode: 'name', value: fromExpression(value) });
+const byArn = (value: string) => ({ __rl: true, mode: 'arn', value: fromExpression(value) });
 
 /** Each bad input, the message that must name its field and item, and the parameters that produce it. */
 const badInputs: Array<[string, INodeParameters, RegExp]> = [
@@ -102,7 +107,7 @@ describe('Fuzzing: random payloads, names and parameters', () => {
 				aws.clearLog();
 				const result = await runLambda(aws, {
 					parameters: invokeParameters('echo', {
-						functionName: byName('={{ $json.fn }}'),
+						functionName: { __rl: true, mode: 'name', value: '={{ $json.fn }}' },
 						payload: '={{ $json.payload }}',
 						options: { qualifier: '={{ $json.qualifier }}', concurrency },
 					}),

@@ -4,6 +4,7 @@
  * parameter and expression resolution, Continue On Fail, pairedItem, credentials lookup and logging.
  * The same idea as n8n's own (unpublished) NodeTestHarness, without its mocks.
  */
+import { Logger as N8nLogger } from '@n8n/backend-common';
 import { Container } from '@n8n/di';
 import type {
 	ICredentialDataDecryptedObject,
@@ -107,7 +108,10 @@ function safeJson(value: unknown): string {
 	}
 }
 
-LoggerProxy.init(captureLogger());
+// Nodes log through `this.logger` (n8n's DI logger); n8n-workflow code through LoggerProxy.
+const capturingLogger = captureLogger();
+LoggerProxy.init(capturingLogger);
+Container.set(N8nLogger, capturingLogger as unknown as N8nLogger);
 
 class NodeTypeMap implements INodeTypes {
 	constructor(private readonly types: Record<string, INodeType | IVersionedNodeType>) {}
@@ -330,7 +334,11 @@ export function loadOptionsContext(options: {
 	const credentials = options.credentials ?? {};
 	const { workflow, underTest } = buildWorkflow({ ...options, credentials, continueOnFail: false });
 	const data = additionalData(credentials, options.credentialTypes);
-	data.currentNodeParameters = options.parameters;
+	// The editor sends every parameter with its default filled in; so does this.
+	const description = NodeHelpers.getVersionedNodeType(options.node.type, options.node.typeVersion).description;
+	data.currentNodeParameters =
+		NodeHelpers.getNodeParameters(description.properties, options.parameters, true, false, underTest, description) ??
+		options.parameters;
 	return new LoadOptionsContext(workflow, underTest, data, 'parameters.functionName');
 }
 

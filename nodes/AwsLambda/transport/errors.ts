@@ -80,7 +80,7 @@ function explainAssumeRole(
 			fix: 'Check that the role\'s trust policy names the IAM user (or role) of this credential\'s access key, and that the External ID in the credential matches the trust policy\'s sts:ExternalId condition exactly (or is empty when the policy has none).',
 		};
 	}
-	const common = explainCommon(cause, name, message);
+	const common = explainCommon(name, message) ?? explainNetwork(cause, name);
 	if (common) return { problem: `${common.problem} (while assuming ${roleArn})`, fix: common.fix };
 	return {
 		problem: `STS refused to issue credentials for ${roleArn}: ${message}`,
@@ -139,23 +139,25 @@ function explainLambda(
 			fix: 'The function\'s configuration (KMS key, VPC networking, file system or code package) needs attention in the Lambda console.',
 		};
 	}
-	if (name === 'TimeoutError' || cause?.code === 'ETIMEDOUT' || name === 'RequestTimeout') {
+	const network = isRequestTimeout(cause, name) ? undefined : explainNetwork(cause, name);
+	if (network) return network;
+	if (name === 'TimeoutError' || name === 'RequestTimeout') {
 		const seconds = context.timeoutMs ? Math.round(context.timeoutMs / 1000) : undefined;
 		return {
 			problem: `no answer from AWS Lambda within ${seconds ?? 'the'} seconds`,
-			fix: 'Raise the Timeout option for long-running functions (Lambda allows up to 15 minutes). A timed-out synchronous Invoke is not retried, because the function may still be running.',
+			fix: 'Raise the Timeout option for long-running functions (Lambda allows up to 15 minutes). A timed-out Invoke is not retried, because the function may still be running.',
 		};
 	}
 	return (
-		explainCommon(cause, name, message) ?? {
+		explainCommon(name, message) ?? {
 			problem: `${name}: ${message}`,
 			fix: 'See the AWS Lambda API reference for this error.',
 		}
 	);
 }
 
-/** Failures that read the same for Lambda and STS: identity, permissions, network. */
-function explainCommon(cause: SdkErrorShape, name: string, message: string): Explanation | undefined {
+/** Failures that read the same for Lambda and STS: identity and permissions. */
+function explainCommon(name: string, message: string): Explanation | undefined {
 	switch (name) {
 		case 'UnrecognizedClientException':
 		case 'InvalidClientTokenId':
@@ -182,22 +184,42 @@ function explainCommon(cause: SdkErrorShape, name: string, message: string): Exp
 				fix: 'Grant the identity lambda:InvokeFunction and lambda:ListFunctions on the function (see the README\'s IAM policy).',
 			};
 	}
-	const code = cause?.code ?? '';
-	if (code === 'ECONNREFUSED' || code === 'ENOTFOUND' || code === 'EAI_AGAIN' || code === 'EHOSTUNREACH') {
-		return {
-			problem: `could not reach the AWS endpoint (${code})`,
-			fix: 'Check the Region and, when Custom Endpoints are on, the endpoint URLs in the credential; check the network path from n8n to AWS.',
-		};
-	}
-	if (code === 'ECONNRESET' || code === 'EPIPE' || name === 'AbortError' || code === 'ABORT_ERR') {
-		return name === 'AbortError' || code === 'ABORT_ERR'
-			? { problem: 'the request was cancelled', fix: 'The execution was stopped.' }
-			: {
-					problem: `the connection was closed before AWS answered (${code})`,
-					fix: 'An Invoke is not retried after a dropped connection, because AWS may already have run the function. Run the item again if the function is safe to repeat.',
-				};
-	}
 	return undefined;
+}
+
+/**
+ * Failures below HTTP. The messages avoid Node's error codes on purpose: n8n replaces any error
+ * message that contains one (ECONNRESET, ...) with its own generic text.
+ */
+const NETWORK_PROBLEMS: Record<string, string> = {
+	ECONNREFUSED: 'could not reach the AWS endpoint: the connection was refused',
+	ENOTFOUND: 'could not reach the AWS endpoint: the host name does not resolve',
+	EAI_AGAIN: 'could not reach the AWS endpoint: DNS lookup failed',
+	EHOSTUNREACH: 'could not reach the AWS endpoint: no route to the host',
+	ETIMEDOUT: 'could not reach the AWS endpoint: the connection timed out',
+	ECONNRESET: 'the connection was closed before AWS answered',
+	EPIPE: 'the connection was closed before AWS answered',
+};
+
+/** The SDK reports its own request timeout as a TimeoutError with code ETIMEDOUT. */
+function isRequestTimeout(cause: SdkErrorShape, name: string): boolean {
+	return name === 'TimeoutError' && /requestTimeout/.test(cause?.message ?? '');
+}
+
+function explainNetwork(cause: SdkErrorShape, name: string): Explanation | undefined {
+	if (name === 'AbortError' || cause?.code === 'ABORT_ERR') {
+		return { problem: 'the request was cancelled', fix: 'The execution was stopped.' };
+	}
+	const code = cause?.code ?? '';
+	const problem = NETWORK_PROBLEMS[code];
+	if (!problem) return undefined;
+	const dropped = code === 'ECONNRESET' || code === 'EPIPE';
+	return {
+		problem,
+		fix: dropped
+			? `An Invoke is not retried after a dropped connection, because AWS may already have run the function. Run the item again if the function is safe to repeat. (Network error ${code}.)`
+			: `Check the Region and, when Custom Endpoints are on, the endpoint URLs in the credential; check the network path from n8n to AWS. (Network error ${code}.)`,
+	};
 }
 
 function itemLabel(itemIndex: number | undefined): string {

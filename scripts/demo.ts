@@ -88,8 +88,9 @@ function row(item: INodeExecutionData): IDataObject {
 }
 
 function shorten(value: unknown): unknown {
-	const text = typeof value === 'string' ? value : value === undefined ? '' : JSON.stringify(value);
-	return text.length > 70 ? `${text.slice(0, 67)}...` : typeof value === 'string' ? value : text;
+	if (typeof value === 'number' || typeof value === 'boolean' || value === null || value === undefined) return value;
+	const text = typeof value === 'string' ? value : JSON.stringify(value);
+	return text.length > 70 ? `${text.slice(0, 67)}...` : text;
 }
 
 void main();

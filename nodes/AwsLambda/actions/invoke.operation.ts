@@ -6,7 +6,6 @@ import type {
 	INodeParameterResourceLocator,
 	INodeProperties,
 } from 'n8n-workflow';
-import { NodeOperationError } from 'n8n-workflow';
 
 import { FunctionError, redact } from '../transport/errors';
 import { loadLambdaSdk } from '../transport/sdk';
@@ -362,13 +361,12 @@ function parseJson(text: string): { value: unknown } | undefined {
 }
 
 function unexpectedBody(execute: IExecuteFunctions, prepared: PreparedInvoke, problem: string) {
-	return new NodeOperationError(
+	return inputError(
 		execute.getNode(),
-		`Invoke ${prepared.functionLabel} (item ${prepared.itemIndex}): the response ${problem}`,
-		{
-			itemIndex: prepared.itemIndex,
-			description: 'Set the option Response Format to Auto or Binary File to accept any response.',
-		},
+		prepared.itemIndex,
+		`Invoke ${prepared.functionLabel}`,
+		`the response ${problem}`,
+		'Set the option Response Format to Auto or Binary File to accept any response.',
 	);
 }
 

@@ -3,6 +3,7 @@ import { NodeApiError, NodeOperationError } from 'n8n-workflow';
 
 import { LambdaClients } from '../transport/clients';
 import { FunctionError } from '../transport/errors';
+import { redactedNode } from '../validation';
 import * as invoke from './invoke.operation';
 import * as listFunctions from './listFunctions.operation';
 import type { Operation } from './types';
@@ -23,7 +24,7 @@ export async function route(this: IExecuteFunctions): Promise<INodeExecutionData
 	const name = this.getNodeParameter('operation', 0) as string;
 	const operation = operations[name];
 	if (!operation) {
-		throw new NodeOperationError(this.getNode(), `The operation "${name}" is not supported`);
+		throw new NodeOperationError(redactedNode(this.getNode()), `The operation "${name}" is not supported`);
 	}
 	const itemCount = this.getInputData().length;
 	const continueOnFail = this.continueOnFail();
@@ -58,7 +59,7 @@ export async function route(this: IExecuteFunctions): Promise<INodeExecutionData
 		await clients.destroy();
 	}
 	if (context.signal?.aborted) {
-		throw new NodeOperationError(this.getNode(), 'The execution was stopped before every item ran');
+		throw new NodeOperationError(redactedNode(this.getNode()), 'The execution was stopped before every item ran');
 	}
 	return [outcomes.flatMap((outcome, itemIndex) => pair(outcome, itemIndex))];
 }

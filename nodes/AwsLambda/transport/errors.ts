@@ -1,6 +1,7 @@
 import type { IDataObject, INode, JsonObject } from 'n8n-workflow';
 import { NodeApiError } from 'n8n-workflow';
 
+import { redactedNode } from '../validation';
 import { AssumeRoleError, MalformedStsResponseError } from './credentials';
 
 export interface FailureContext {
@@ -51,7 +52,7 @@ export function toNodeApiError(error: unknown, context: FailureContext): NodeApi
 		...(attempts ? { attempts } : {}),
 	};
 	const step = isRoleStep ? 'Assume role' : context.action;
-	return new NodeApiError(context.node, summary, {
+	return new NodeApiError(redactedNode(context.node), summary, {
 		message: redact(`${step} failed${itemLabel(context.itemIndex)}: ${explanation.problem}`, context.secrets),
 		description: redact(
 			`${explanation.fix}${awsMessage && !explanation.problem.includes(awsMessage) ? `\nAWS said: ${name}: ${awsMessage}` : ''}`,
@@ -250,7 +251,7 @@ export class FunctionError extends NodeApiError {
 		const errorMessage =
 			typeof details.errorMessage === 'string' ? details.errorMessage : 'the function reported an error';
 		const stack = Array.isArray(details.stackTrace) ? details.stackTrace.join('\n') : undefined;
-		super(node, { ...details } as JsonObject, {
+		super(redactedNode(node), { ...details } as JsonObject, {
 			message: `Function ${functionLabel} failed (item ${itemIndex}): ${errorType}: ${errorMessage}`,
 			description: [
 				`The function ran and reported an error (X-Amz-Function-Error: ${String(details.functionError)}).`,

@@ -155,6 +155,37 @@ describe('STS and signatures', () => {
 	});
 });
 
+describe('Signing scope', () => {
+	it('rejects a signature whose credential scope names no service, unless asked to accept it', async () => {
+		const { SignatureV4 } = await import('@smithy/signature-v4');
+		const { Sha256 } = await import('@aws-crypto/sha256-js');
+		const signer = new SignatureV4({ credentials: DEFAULT_KEY, region: 'us-east-1', service: '', sha256: Sha256 });
+		const send = async (server: LocalAws) => {
+			const url = new URL(`${server.url}/2015-03-31/functions/echo/invocations`);
+			const signed = await signer.sign({
+				method: 'POST',
+				protocol: 'http:',
+				hostname: url.hostname,
+				port: Number(url.port),
+				path: url.pathname,
+				query: {},
+				headers: { host: url.host, 'content-type': 'application/json' },
+				body: '{}',
+			});
+			const response = await fetch(url, { method: 'POST', headers: signed.headers as Record<string, string>, body: '{}' });
+			return response.status;
+		};
+		const lenient = await LocalAws.start({ acceptEmptySigningService: true, quiet: true });
+		try {
+			expect(await send(aws)).toBe(403);
+			expect(await send(lenient)).toBe(200);
+			expect(lenient.log[0]).toMatchObject({ signatureValid: true, signingService: '' });
+		} finally {
+			await lenient.stop();
+		}
+	});
+});
+
 describe('Fault knobs', () => {
 	it('throttles with Retry-After; the SDK retries through it', async () => {
 		aws.faults.throttle(1, { retryAfterSeconds: 1 });

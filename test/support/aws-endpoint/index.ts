@@ -43,6 +43,12 @@ export interface LocalAwsOptions {
 	keys?: AwsKey[];
 	roles?: RoleDef[];
 	quiet?: boolean;
+	/**
+	 * n8n's built-in AWS nodes sign requests to a custom endpoint whose host name does not name the
+	 * service with an empty service in the credential scope (`…/us-east-1//aws4_request`); AWS rejects
+	 * that, LocalStack accepts it. On, the signature is still verified, with that same empty scope.
+	 */
+	acceptEmptySigningService?: boolean;
 }
 
 export interface RequestLogEntry {
@@ -87,7 +93,7 @@ export class LocalAws {
 	url = '';
 	port = 0;
 
-	private constructor(options: LocalAwsOptions) {
+	private constructor(private readonly options: LocalAwsOptions) {
 		for (const key of options.keys ?? [DEFAULT_KEY]) {
 			const user = `n8n-local${key.accessKeyId === DEFAULT_KEY.accessKeyId ? '' : `-${key.accessKeyId.slice(-4)}`}`;
 			this.keys.set(key.accessKeyId, {
@@ -153,6 +159,7 @@ export class LocalAws {
 		const signature = await checkSignature(
 			{ method: req.method ?? 'GET', rawPath, query, headers: req.headers, body },
 			(id) => this.keys.get(id),
+			this.options.acceptEmptySigningService,
 		);
 		Object.assign(entry, {
 			region: signature.region,

@@ -26,7 +26,7 @@ export interface SignatureCheck {
 }
 
 const AUTHORIZATION =
-	/^AWS4-HMAC-SHA256 Credential=([^/]+)\/(\d{8})\/([^/]+)\/([^/]+)\/aws4_request, ?SignedHeaders=([^,]+), ?Signature=([0-9a-f]{64})$/;
+	/^AWS4-HMAC-SHA256 Credential=([^/]+)\/(\d{8})\/([^/]+)\/([^/]*)\/aws4_request, ?SignedHeaders=([^,]+), ?Signature=([0-9a-f]{64})$/;
 
 /**
  * Re-signs the request as received with the secret the endpoint knows for its key, using the
@@ -35,6 +35,7 @@ const AUTHORIZATION =
 export async function checkSignature(
 	request: { method: string; rawPath: string; query: Record<string, string>; headers: IncomingHttpHeaders; body: Buffer },
 	lookup: (accessKeyId: string) => KeyRecord | undefined,
+	acceptEmptyService = false,
 ): Promise<SignatureCheck> {
 	const sessionToken = header(request.headers, 'x-amz-security-token');
 	const base = { hasSessionToken: sessionToken !== undefined };
@@ -43,6 +44,7 @@ export async function checkSignature(
 	if (!match || !amzDate) return { ...base, problem: 'missing' };
 	const [, accessKeyId, , region, service, signedHeaderList, signature] = match;
 	const scope = { ...base, accessKeyId, region, service };
+	if (service === '' && !acceptEmptyService) return { ...scope, problem: 'bad-signature' };
 	const key = lookup(accessKeyId);
 	if (!key) return { ...scope, problem: 'unknown-key' };
 	if (key.sessionToken !== undefined && key.sessionToken !== sessionToken) return { ...scope, key, problem: 'bad-token' };

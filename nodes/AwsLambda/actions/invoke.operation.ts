@@ -344,9 +344,11 @@ async function buildOutput(
 	return { json: { ...summary, payload: parsed === undefined ? text : (parsed.value as IDataObject) } };
 }
 
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
+
 function decodeUtf8(body: Buffer): string | undefined {
 	try {
-		return new TextDecoder('utf-8', { fatal: true }).decode(body);
+		return strictUtf8.decode(body);
 	} catch {
 		return undefined;
 	}

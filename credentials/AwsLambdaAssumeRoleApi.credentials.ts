@@ -42,7 +42,6 @@ export class AwsLambdaAssumeRoleApi implements ICredentialType {
 			displayName: 'External ID',
 			name: 'externalId',
 			type: 'string',
-			typeOptions: { password: true },
 			default: '',
 			description:
 				'Provides enhanced security measures to the connection. Optional, but recommended: it must match the sts:ExternalId condition of the role\'s trust policy. See https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_common-scenarios_third-party.html#id_roles_third-party_external-id.',

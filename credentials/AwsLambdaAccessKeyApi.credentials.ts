@@ -1,6 +1,6 @@
 import type { ICredentialType, INodeProperties } from 'n8n-workflow';
 
-import { customEndpointProperties } from './shared';
+import { customEndpointProperties, keyPairProperties } from './shared';
 
 export class AwsLambdaAccessKeyApi implements ICredentialType {
 	name = 'awsLambdaAccessKeyApi';
@@ -12,23 +12,7 @@ export class AwsLambdaAccessKeyApi implements ICredentialType {
 	documentationUrl = 'https://docs.aws.amazon.com/IAM/latest/UserGuide/id_credentials_access-keys.html';
 
 	properties: INodeProperties[] = [
-		{
-			displayName: 'Access Key ID',
-			name: 'accessKeyId',
-			type: 'string',
-			required: true,
-			default: '',
-			description: 'An AWS IAM Access Key ID',
-		},
-		{
-			displayName: 'Secret Access Key',
-			name: 'secretAccessKey',
-			type: 'string',
-			typeOptions: { password: true },
-			required: true,
-			default: '',
-			description: 'An AWS IAM Secret Access Key',
-		},
+		...keyPairProperties('An AWS IAM Access Key ID'),
 		{
 			displayName: 'Session Token',
 			name: 'sessionToken',

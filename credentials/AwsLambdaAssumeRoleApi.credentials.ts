@@ -1,6 +1,6 @@
 import type { ICredentialType, INodeProperties } from 'n8n-workflow';
 
-import { customEndpointProperties } from './shared';
+import { customEndpointProperties, keyPairProperties } from './shared';
 
 export class AwsLambdaAssumeRoleApi implements ICredentialType {
 	name = 'awsLambdaAssumeRoleApi';
@@ -21,23 +21,7 @@ export class AwsLambdaAssumeRoleApi implements ICredentialType {
 			placeholder: 'arn:aws:iam::123456789012:role/n8n-lambda-invoker',
 			description: 'An AWS IAM Role ARN: the role to assume',
 		},
-		{
-			displayName: 'Access Key ID',
-			name: 'accessKeyId',
-			type: 'string',
-			required: true,
-			default: '',
-			description: 'An AWS IAM Access Key ID of the user (or role) allowed to assume the role',
-		},
-		{
-			displayName: 'Secret Access Key',
-			name: 'secretAccessKey',
-			type: 'string',
-			typeOptions: { password: true },
-			required: true,
-			default: '',
-			description: 'An AWS IAM Secret Access Key',
-		},
+		...keyPairProperties('An AWS IAM Access Key ID of the user (or role) allowed to assume the role'),
 		{
 			displayName: 'External ID',
 			name: 'externalId',

@@ -1,5 +1,28 @@
 import type { INodeProperties } from 'n8n-workflow';
 
+/** The key pair both credential types hold; with Assume Role it is the identity that assumes the role. */
+export function keyPairProperties(accessKeyDescription: string): INodeProperties[] {
+	return [
+		{
+			displayName: 'Access Key ID',
+			name: 'accessKeyId',
+			type: 'string',
+			required: true,
+			default: '',
+			description: accessKeyDescription,
+		},
+		{
+			displayName: 'Secret Access Key',
+			name: 'secretAccessKey',
+			type: 'string',
+			typeOptions: { password: true },
+			required: true,
+			default: '',
+			description: 'An AWS IAM Secret Access Key',
+		},
+	];
+}
+
 /** For VPC, FIPS or LocalStack endpoints, and the package's own local test endpoint. */
 export const customEndpointProperties: INodeProperties[] = [
 	{

@@ -172,12 +172,18 @@ async function runQueueMode(line: N8nLine, tarball: string, dir: string): Promis
 		const workers = await Promise.all(workerLogs.map(async (log) => start(line.bin, ['worker', '--concurrency=5'], log, await n8nEnv(line, userFolder, { ...queueEnv, QUEUE_HEALTH_CHECK_ACTIVE: 'false' }))));
 		const base = `http://127.0.0.1:${port}`;
 		await until('n8n main', async () => (await fetch(`${base}/rest/settings`)).ok, 120_000);
-		await until('both workers', () => workerLogs.every((log) => /Worker ready|n8n worker is now ready|Worker started/i.test(readFileSync(log, 'utf8'))), 60_000).catch(() => undefined);
+		// The REST API answers before active workflows register their webhooks. A GET to a POST-only webhook
+		// runs nothing and tells the two states apart ("did you mean POST" once it is registered).
+		for (const path of ['e2e-queue', 'e2e-queue-event']) {
+			await until(`webhook ${path}`, async () => /POST/.test(await (await fetch(`${base}/webhook/${path}`)).text()), 60_000);
+		}
+		await until('both workers', () => workerLogs.every((log) => readFileSync(log, 'utf8').includes('n8n worker is now ready')), 60_000);
 
 		aws.clearLog();
 		const responses = await Promise.all(Array.from({ length: BURST }, (_, id) => post(`${base}/webhook/e2e-queue`, { id })));
 		const ok = responses.filter((response) => response.status === 200 && response.json?.statusCode === 200).length;
-		check(`${BURST} webhook executions through the queue return the function's output`, ok === BURST ? undefined : `${ok} of ${BURST} succeeded; main log: ${readFileSync(mainLog, 'utf8').split('\n').slice(-10).join('\n')}`);
+		const statuses = responses.map((response) => response.status).join(',');
+		check(`${BURST} webhook executions through the queue return the function's output`, ok === BURST ? undefined : `${ok} of ${BURST} succeeded (HTTP ${statuses}); main log: ${readFileSync(mainLog, 'utf8').split('\n').slice(-10).join('\n')}`);
 		const counts = invocationsById(aws, 'echo');
 		const exactlyOnce = [...Array(BURST).keys()].every((id) => counts.get(id) === 1);
 		check('each execution invoked the function exactly once (endpoint log)', exactlyOnce ? undefined : JSON.stringify([...counts]));

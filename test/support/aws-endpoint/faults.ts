@@ -4,7 +4,10 @@ export interface FaultMatch {
 	functionName?: string;
 }
 
-export type FaultKind = 'throttle' | 'serverError' | 'resetConnection' | 'hang' | 'stsMalformed';
+export type FaultKind = 'throttle' | 'serverError' | 'resetConnection' | 'hang' | 'stsMalformed' | 'announceLength' | 'invalidSignature';
+
+/** How far a reply gets before the connection drops, for a reset after the function ran. */
+export type ResetStage = 'beforeHeaders' | 'afterHeaders' | 'midBody';
 
 export interface PendingFault {
 	kind: FaultKind;
@@ -14,17 +17,30 @@ export interface PendingFault {
 	status?: number;
 	errorType?: string;
 	afterFunctionRuns?: boolean;
+	stage?: ResetStage;
+	bytes?: number;
 }
 
 export interface Faults {
 	throttle(count: number, opts?: { retryAfterSeconds?: number; match?: FaultMatch }): void;
 	serverError(count: number, opts?: { status?: number; errorType?: string; match?: FaultMatch }): void;
-	resetConnection(count: number, opts?: { afterFunctionRuns?: boolean; match?: FaultMatch }): void;
+	/**
+	 * Drops the connection. With `afterFunctionRuns` the function runs first and the drop happens at
+	 * `stage` of the reply (default `afterHeaders`: status line and headers reach the client).
+	 */
+	resetConnection(count: number, opts?: { afterFunctionRuns?: boolean; stage?: ResetStage; match?: FaultMatch }): void;
+	/** Accepts the request and never answers (Lambda by default; `{ service: 'sts' }` for STS). */
 	hang(count: number, opts?: { match?: FaultMatch }): void;
+	/** A 200 Invoke reply announcing `bytes` of body, sending a few, then holding the connection open. */
+	announceLength(count: number, opts: { bytes: number; match?: FaultMatch }): void;
+	/** Refuses the signature as AWS does, quoting the canonical request and string to sign received. */
+	invalidSignature(count: number, opts?: { match?: FaultMatch }): void;
 	delay(ms: number): void;
 	stsMalformed(count: number): void;
 	stsExpirySeconds(seconds: number | undefined): void;
 	expireSessions(): void;
+	/** Expires every temporary key once `count` more requests have passed the signature check. */
+	expireSessionsAfter(count: number): void;
 	reset(): void;
 }
 
@@ -34,6 +50,7 @@ export interface Faults {
  */
 export class FaultKnobs implements Faults {
 	private pending: PendingFault[] = [];
+	private signedRequestsBeforeExpiry: number | undefined;
 	delayMs = 0;
 	expirySeconds: number | undefined;
 
@@ -47,12 +64,20 @@ export class FaultKnobs implements Faults {
 		this.pending.push({ kind: 'serverError', remaining: count, ...opts });
 	}
 
-	resetConnection(count: number, opts: { afterFunctionRuns?: boolean; match?: FaultMatch } = {}): void {
+	resetConnection(count: number, opts: { afterFunctionRuns?: boolean; stage?: ResetStage; match?: FaultMatch } = {}): void {
 		this.pending.push({ kind: 'resetConnection', remaining: count, ...opts });
 	}
 
 	hang(count: number, opts: { match?: FaultMatch } = {}): void {
 		this.pending.push({ kind: 'hang', remaining: count, ...opts });
+	}
+
+	announceLength(count: number, opts: { bytes: number; match?: FaultMatch }): void {
+		this.pending.push({ kind: 'announceLength', remaining: count, match: { action: 'Invoke', ...opts.match }, bytes: opts.bytes });
+	}
+
+	invalidSignature(count: number, opts: { match?: FaultMatch } = {}): void {
+		this.pending.push({ kind: 'invalidSignature', remaining: count, ...opts });
 	}
 
 	delay(ms: number): void {
@@ -71,10 +96,25 @@ export class FaultKnobs implements Faults {
 		this.onExpireSessions();
 	}
 
+	expireSessionsAfter(count: number): void {
+		if (count <= 0) return this.onExpireSessions();
+		this.signedRequestsBeforeExpiry = count;
+	}
+
 	reset(): void {
 		this.pending = [];
+		this.signedRequestsBeforeExpiry = undefined;
 		this.delayMs = 0;
 		this.expirySeconds = undefined;
+	}
+
+	/** Counts a request that passed the signature check, for `expireSessionsAfter`. */
+	signaturePassed(): void {
+		if (this.signedRequestsBeforeExpiry === undefined) return;
+		this.signedRequestsBeforeExpiry--;
+		if (this.signedRequestsBeforeExpiry > 0) return;
+		this.signedRequestsBeforeExpiry = undefined;
+		this.onExpireSessions();
 	}
 
 	/** The fault this request gets, if any; consumes one unit of it. */

@@ -15,11 +15,11 @@ import { fixtureFunctions } from './functions';
 import type { Reply } from './lambda';
 import { LambdaService, lambdaError } from './lambda';
 import type { KeyRecord, SignatureCheck } from './sigv4';
-import { checkSignature } from './sigv4';
+import { SIGNATURE_MISMATCH, checkSignature, signatureMismatchMessage } from './sigv4';
 import type { AssumeRoleInput, RoleDef } from './sts';
 import { StsService, malformedStsReply, stsError } from './sts';
 
-export type { Faults, FaultMatch } from './faults';
+export type { Faults, FaultMatch, ResetStage } from './faults';
 export type { RoleDef } from './sts';
 
 export const DEFAULT_ACCOUNT_ID = '123456789012';
@@ -81,6 +81,9 @@ export interface RequestLogEntry {
 }
 
 const LOGGED_PAYLOAD_LIMIT = 64 * 1024;
+/** Time for bytes flushed to the socket to reach the client before a reset, which would discard them. */
+const DROP_AFTER_FLUSH_MS = 50;
+const ANNOUNCED_INVOKE: Reply = { status: 200, headers: { 'Content-Type': 'application/json', 'X-Amz-Executed-Version': '$LATEST' } };
 
 export class LocalAws {
 	readonly log: RequestLogEntry[] = [];
@@ -156,11 +159,10 @@ export class LocalAws {
 		const entry = this.describe(req, rawPath, query, body, form);
 		if (this.faults.delayMs > 0) await new Promise((resolve) => setTimeout(resolve, this.faults.delayMs));
 
-		const signature = await checkSignature(
-			{ method: req.method ?? 'GET', rawPath, query, headers: req.headers, body },
-			(id) => this.keys.get(id),
-			this.options.acceptEmptySigningService,
-		);
+		const signature = checkSignature({ method: req.method ?? 'GET', rawPath, rawQuery, headers: req.headers, body }, (id) => this.keys.get(id), {
+			expectedService: entry.service === 'unknown' ? undefined : entry.service,
+			acceptEmptyService: this.options.acceptEmptySigningService,
+		});
 		Object.assign(entry, {
 			region: signature.region,
 			signingService: signature.service,
@@ -170,6 +172,7 @@ export class LocalAws {
 		});
 		const refusal = signature.problem ? authError(entry.service, signature) : undefined;
 		if (refusal || !signature.key) return this.send(res, entry, refusal ?? lambdaError(403, 'MissingAuthenticationTokenException', 'Missing Authentication Token'));
+		this.faults.signaturePassed();
 
 		const fault = entry.service === 'unknown' ? undefined : this.faults.take(entry);
 		if (fault) {
@@ -270,35 +273,82 @@ export class LocalAws {
 				return this.send(res, entry, lambdaError(fault.status ?? 500, fault.errorType ?? 'ServiceException', 'The service encountered an internal error (injected fault).'));
 			case 'stsMalformed':
 				return this.send(res, entry, malformedStsReply());
+			case 'invalidSignature':
+				return this.send(res, entry, signatureRefusal(entry.service, signature.canonical && signatureMismatchMessage(signature.canonical)));
 			case 'hang':
 				entry.status = 0;
 				this.log.push(entry);
 				return;
-			case 'resetConnection': {
-				if (fault.afterFunctionRuns) {
-					const reply = await this.dispatch(entry, signature, req, body, query);
-					entry.status = reply.status;
-					res.writeHead(reply.status, { 'Content-Length': '100000' });
-					res.write('{"partial":');
-				}
-				this.log.push(entry);
-				req.socket.destroy();
-				return;
-			}
+			case 'announceLength':
+				return this.announceLength(res, entry, fault.bytes ?? 0);
+			case 'resetConnection':
+				return await this.dropConnection(fault, entry, req, res, async () => await this.dispatch(entry, signature, req, body, query));
 		}
 	}
 
+	/**
+	 * Without `afterFunctionRuns` nothing ran. After the function ran, the reply gets as far as the
+	 * fault's stage and is flushed to the client before the reset, as when a network drops mid-reply.
+	 */
+	private async dropConnection(fault: PendingFault, entry: RequestLogEntry, req: IncomingMessage, res: ServerResponse, run: () => Promise<Reply>): Promise<void> {
+		if (!fault.afterFunctionRuns) {
+			this.log.push(entry);
+			req.socket.destroy();
+			return;
+		}
+		const reply = await run();
+		this.record(entry, reply);
+		const stage = fault.stage ?? 'afterHeaders';
+		if (stage !== 'beforeHeaders') {
+			res.writeHead(reply.status, replyHeaders(entry.service, reply));
+			res.flushHeaders();
+			if (stage === 'midBody') res.write(firstHalf(reply.body));
+			await flushedToClient(req.socket);
+		}
+		req.socket.destroy();
+	}
+
+	/** A reply whose announced length never arrives: the connection is held until the client or the server gives up. */
+	private announceLength(res: ServerResponse, entry: RequestLogEntry, bytes: number): void {
+		this.record(entry, ANNOUNCED_INVOKE);
+		res.writeHead(200, { ...replyHeaders(entry.service, ANNOUNCED_INVOKE), 'Content-Length': String(bytes) });
+		res.write('{"data":"');
+	}
+
 	private send(res: ServerResponse, entry: RequestLogEntry, reply: Reply): void {
+		this.record(entry, reply);
+		res.writeHead(reply.status, replyHeaders(entry.service, reply));
+		res.end(reply.body);
+	}
+
+	private record(entry: RequestLogEntry, reply: Reply): void {
 		entry.status = reply.status;
 		entry.errorType = reply.errorType;
 		this.log.push(entry);
-		const headers: Record<string, string> = { ...reply.headers };
-		if (entry.service !== 'sts') headers['x-amzn-RequestId'] = randomUUID();
-		// As AWS does: every body is announced with its length (writeHead would otherwise make it chunked).
-		headers['Content-Length'] = String(reply.body === undefined ? 0 : Buffer.byteLength(reply.body));
-		res.writeHead(reply.status, headers);
-		res.end(reply.body);
 	}
+}
+
+function replyHeaders(service: RequestLogEntry['service'], reply: Reply): Record<string, string> {
+	const headers: Record<string, string> = { ...reply.headers };
+	if (service !== 'sts') headers['x-amzn-RequestId'] = randomUUID();
+	// As AWS does: every body is announced with its length (writeHead would otherwise make it chunked).
+	headers['Content-Length'] = String(reply.body === undefined ? 0 : Buffer.byteLength(reply.body));
+	return headers;
+}
+
+function firstHalf(body: Reply['body']): Buffer {
+	const bytes = Buffer.from(body ?? '');
+	return bytes.subarray(0, Math.floor(bytes.length / 2));
+}
+
+/** Resolves once everything written so far has left for the client, plus time for it to arrive. */
+async function flushedToClient(socket: Socket): Promise<void> {
+	await new Promise<void>((resolve) => socket.write('', () => resolve()));
+	await new Promise((resolve) => setTimeout(resolve, DROP_AFTER_FLUSH_MS));
+}
+
+function signatureRefusal(service: RequestLogEntry['service'], message = SIGNATURE_MISMATCH): Reply {
+	return service === 'sts' ? stsError(403, 'SignatureDoesNotMatch', message) : lambdaError(403, 'InvalidSignatureException', message);
 }
 
 function authError(service: RequestLogEntry['service'], signature: SignatureCheck): Reply {
@@ -310,9 +360,9 @@ function authError(service: RequestLogEntry['service'], signature: SignatureChec
 				? stsError(403, 'InvalidClientTokenId', 'The security token included in the request is invalid.')
 				: lambdaError(403, 'UnrecognizedClientException', 'The security token included in the request is invalid.');
 		case 'bad-signature':
-			return sts
-				? stsError(403, 'SignatureDoesNotMatch', 'The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method.')
-				: lambdaError(403, 'InvalidSignatureException', 'The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method.');
+		case 'wrong-service':
+		case 'skewed':
+			return signatureRefusal(service, signature.message);
 		case 'expired':
 			return sts
 				? stsError(403, 'ExpiredToken', 'The security token included in the request is expired')

@@ -407,4 +407,10 @@ function concurrency(execute: IExecuteFunctions): number {
 	);
 }
 
-export const operation: Operation<PreparedInvoke> = { description, prepare, run, concurrency };
+export const operation: Operation<PreparedInvoke> = {
+	description,
+	prepare,
+	run,
+	concurrency,
+	defaultConcurrency: DEFAULT_CONCURRENCY,
+};

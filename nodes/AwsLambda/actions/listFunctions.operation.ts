@@ -187,8 +187,12 @@ async function allPages(prepared: PreparedList, context: RunContext): Promise<Pa
 	});
 }
 
-function concurrency(): number {
-	return 1;
-}
+const CONCURRENCY = 1;
 
-export const operation: Operation<PreparedList> = { description, prepare, run, concurrency };
+export const operation: Operation<PreparedList> = {
+	description,
+	prepare,
+	run,
+	concurrency: () => CONCURRENCY,
+	defaultConcurrency: CONCURRENCY,
+};

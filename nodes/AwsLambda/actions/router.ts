@@ -1,16 +1,20 @@
-import type { IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
+import type { IExecuteFunctions, INode, INodeExecutionData } from 'n8n-workflow';
 import { NodeApiError, NodeOperationError } from 'n8n-workflow';
 
 import { LambdaClients } from '../transport/clients';
-import { FunctionError } from '../transport/errors';
+import { FunctionError, redact } from '../transport/errors';
 import { redactedNode } from '../validation';
 import * as invoke from './invoke.operation';
 import * as listFunctions from './listFunctions.operation';
+import type { AwsCall } from './shared';
 import type { Operation } from './types';
 
-const operations: Record<string, Operation<unknown>> = {
-	invoke: invoke.operation as Operation<unknown>,
-	listFunctions: listFunctions.operation as Operation<unknown>,
+/** What the router needs of any operation's prepared item: the call, whose access knows the secrets. */
+type Prepared = { call: AwsCall };
+
+const operations: Record<string, Operation<Prepared>> = {
+	invoke: invoke.operation as Operation<Prepared>,
+	listFunctions: listFunctions.operation as Operation<Prepared>,
 };
 
 type Outcome = INodeExecutionData[] | Error;
@@ -29,28 +33,29 @@ export async function route(this: IExecuteFunctions): Promise<INodeExecutionData
 	const itemCount = this.getInputData().length;
 	const continueOnFail = this.continueOnFail();
 
-	const prepared: Array<unknown> = new Array(itemCount);
+	const prepared: Array<Prepared | undefined> = new Array(itemCount);
 	const outcomes: Outcome[] = new Array(itemCount);
 	for (let itemIndex = 0; itemIndex < itemCount; itemIndex++) {
 		try {
 			prepared[itemIndex] = await operation.prepare(this, itemIndex);
 		} catch (error) {
-			const failure = asNodeError(this, error, itemIndex);
+			const failure = asNodeError(this.getNode(), error, itemIndex);
 			if (!continueOnFail) throw failure;
 			outcomes[itemIndex] = failure;
 		}
 	}
 
-	const concurrency = itemCount > 0 ? operation.concurrency(this) : 1;
+	const concurrency = itemCount > 0 ? chooseConcurrency(this, operation, outcomes, prepared) : 1;
 	const clients = new LambdaClients(concurrency);
 	const context = { execute: this, clients, signal: this.getExecutionCancelSignal?.() };
 	try {
 		await forEachWithConcurrency(itemCount, concurrency, context.signal, async (itemIndex) => {
 			if (outcomes[itemIndex]) return;
+			const item = prepared[itemIndex] as Prepared;
 			try {
-				outcomes[itemIndex] = await operation.run(prepared[itemIndex], context);
+				outcomes[itemIndex] = await operation.run(item, context);
 			} catch (error) {
-				const failure = asNodeError(this, error, itemIndex);
+				const failure = asNodeError(this.getNode(), error, itemIndex, item.call.access.secrets);
 				if (!continueOnFail) throw failure;
 				outcomes[itemIndex] = failure;
 			} finally {
@@ -66,10 +71,45 @@ export async function route(this: IExecuteFunctions): Promise<INodeExecutionData
 	return [outcomes.flatMap((outcome, itemIndex) => pair(outcome, itemIndex))];
 }
 
-/** Errors the operations did not explain (a bug, most likely) still reach n8n as node errors with their item. */
-function asNodeError(execute: IExecuteFunctions, error: unknown, itemIndex: number): NodeApiError | NodeOperationError {
+/**
+ * Concurrency is one setting for all items, read from item 0. When it fails (a bad value or an
+ * expression that throws) and Continue On Fail is on, the failure is item 0's: item 0 does not run,
+ * and the others run at the operation's default concurrency.
+ */
+function chooseConcurrency(
+	execute: IExecuteFunctions,
+	operation: Operation<Prepared>,
+	outcomes: Outcome[],
+	prepared: Array<Prepared | undefined>,
+): number {
+	try {
+		return operation.concurrency(execute);
+	} catch (error) {
+		const failure = asNodeError(execute.getNode(), error, 0, prepared[0]?.call.access.secrets);
+		if (!execute.continueOnFail()) throw failure;
+		outcomes[0] ??= failure;
+		return operation.defaultConcurrency;
+	}
+}
+
+/**
+ * Errors the operations did not explain (a bug, or an n8n expression error) still reach n8n as node
+ * errors with their item. Only their redacted text is kept: the original's stack or cause may hold
+ * a secret.
+ */
+export function asNodeError(
+	node: INode,
+	error: unknown,
+	itemIndex: number,
+	secrets: readonly string[] = [],
+): NodeApiError | NodeOperationError {
 	if (error instanceof NodeApiError || error instanceof NodeOperationError) return error;
-	return new NodeOperationError(redactedNode(execute.getNode()), error as Error, { itemIndex });
+	const { message, description } = (error ?? {}) as { message?: unknown; description?: unknown };
+	const text = (value: unknown) => (typeof value === 'string' && value ? redact(value, secrets) : undefined);
+	return new NodeOperationError(redactedNode(node), text(message) ?? redact(String(error), secrets), {
+		itemIndex,
+		description: text(description),
+	});
 }
 
 function pair(outcome: Outcome, itemIndex: number): INodeExecutionData[] {

@@ -19,4 +19,6 @@ export interface Operation<Prepared> {
 	run(prepared: Prepared, context: RunContext): Promise<INodeExecutionData[]>;
 	/** How many items may be in flight at once. */
 	concurrency(execute: IExecuteFunctions): number;
+	/** The concurrency when the configured one cannot be read. */
+	defaultConcurrency: number;
 }

@@ -11,7 +11,7 @@ import { LambdaClients } from '../transport/clients';
 import type { Authentication } from '../transport/credentials';
 import { credentialTypeFor, resolveAccess } from '../transport/credentials';
 import { loadLambdaSdk } from '../transport/sdk';
-import { assertRegion, LIMITS } from '../validation';
+import { assertRegion, inputError, LIMITS } from '../validation';
 
 /** Stop scanning once a filtered search has this many matches; the list asks for more as the user scrolls. */
 const ENOUGH_MATCHES = 20;
@@ -28,7 +28,7 @@ export async function searchFunctions(
 	paginationToken?: string,
 ): Promise<INodeListSearchResult> {
 	const node = this.getNode();
-	const region = assertRegion(node, 0, this.getCurrentNodeParameter('region') ?? 'us-east-1');
+	const region = pickerRegion(this);
 	const authentication = (this.getCurrentNodeParameter('authentication') ?? 'accessKey') as Authentication;
 	const credentialType = credentialTypeFor(authentication);
 	const access = resolveAccess({
@@ -76,6 +76,35 @@ export async function searchFunctions(
 		await clients.destroy();
 	}
 	return { results, paginationToken: marker };
+}
+
+/**
+ * The editor sends the Region as typed: getNodeParameter resolves an expression the way n8n does for
+ * load options, without input data, so `{{ $vars.region }}` works and `{{ $json.region }}` cannot.
+ */
+function pickerRegion(context: ILoadOptionsFunctions): string {
+	const node = context.getNode();
+	let region: unknown;
+	try {
+		region = context.getNodeParameter('region', 'us-east-1');
+	} catch {
+		region = undefined;
+	}
+	const typed = context.getCurrentNodeParameter('region');
+	if (typeof typed === 'string' && typed.startsWith('=') && !isRegionText(region)) {
+		throw inputError(
+			node,
+			0,
+			'AWS Region',
+			`the expression ${typed.slice(1)} gives no Region here: the function list is loaded without an input item`,
+			'Use a fixed Region or an expression without input data ($vars, for example) to pick from the list, or enter the function By Name or By ARN.',
+		);
+	}
+	return assertRegion(node, 0, region);
+}
+
+function isRegionText(value: unknown): boolean {
+	return typeof value === 'string' && value.trim() !== '';
 }
 
 /** In the editor, expressions that need an input item cannot be evaluated: only literal keys count. */

@@ -103,7 +103,8 @@ function explainAssumeRole(cause: SdkErrorShape, { name, message }: AwsSaid, rol
 	};
 }
 
-function explainLambda(cause: SdkErrorShape, { name, message, reason }: AwsSaid, context: FailureContext): Explanation {
+function explainLambda(cause: SdkErrorShape, said: AwsSaid, context: FailureContext): Explanation {
+	const { name, message, reason } = said;
 	const attempts = cause?.$metadata?.attempts ?? 1;
 	switch (name) {
 		case 'ResourceNotFoundException':
@@ -149,6 +150,8 @@ function explainLambda(cause: SdkErrorShape, { name, message, reason }: AwsSaid,
 			fix: 'The function\'s configuration (KMS key, VPC networking, file system or code package) needs attention in the Lambda console.',
 		};
 	}
+	const notLambda = explainNotLambda(name, said, context);
+	if (notLambda) return notLambda;
 	const network = isRequestTimeout(cause, name) ? undefined : explainNetwork(cause, name);
 	if (network) return network;
 	if (name === 'TimeoutError' || name === 'RequestTimeout') {
@@ -164,6 +167,23 @@ function explainLambda(cause: SdkErrorShape, { name, message, reason }: AwsSaid,
 			fix: 'See the AWS Lambda API reference for this error.',
 		}
 	);
+}
+
+/**
+ * An HTTP error answer without an AWS error type: the SDK names it `Unknown` (empty body) or fails
+ * to parse it (an HTML page). Seen when a custom endpoint is some other server, or an emulator that
+ * lacks this API.
+ */
+function explainNotLambda(name: string, said: AwsSaid, context: FailureContext): Explanation | undefined {
+	const status = said.status ?? 0;
+	if (status < 400 || (name !== 'Unknown' && name !== 'SyntaxError')) return undefined;
+	return {
+		problem:
+			status === 404
+				? `the endpoint answered HTTP 404 without an AWS error: it does not serve this Lambda API (${context.action})`
+				: `the endpoint answered HTTP ${status} without an AWS error: it does not speak the Lambda API`,
+		fix: 'Check the Lambda Endpoint in the credential (Custom Endpoints): it must be the base URL of AWS Lambda or of an emulator that implements this API, without a path. Turn Custom Endpoints off to use AWS itself.',
+	};
 }
 
 /** Failures that read the same for Lambda and STS: identity and permissions. */

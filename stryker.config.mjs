@@ -31,8 +31,9 @@ export default {
 	jest: {
 		projectType: 'custom',
 		configFile: 'jest.config.js',
-		// The engine tests load the node by file path at run time, so jest's related-tests search misses
-		// them; the first run executes the whole suite and per-test coverage picks the tests instead.
+		// jest.config.js's roots hold only test/, so jest's related-tests search does not follow imports
+		// through nodes/ and misses most covering tests; the first run executes the whole suite and
+		// per-test coverage picks each mutant's tests instead.
 		enableFindRelatedTests: false,
 		config: {
 			// The jest runner wraps the test environment but does not expand jest.config.js's <rootDir>

@@ -126,4 +126,33 @@ describe('List Functions through the n8n engine', () => {
 		expect(ok.error).toBeUndefined();
 		expect(listCalls()[0].query).toMatchObject({ MasterRegion: 'us-east-1', FunctionVersion: 'ALL' });
 	});
+
+	describe('environment variables', () => {
+		const FIXTURE_VALUE = 'fixture-db-password';
+		const variables = (json: Record<string, unknown>) => (json.Environment as { Variables: Record<string, string> }).Variables;
+
+		it.each([['one item per function', 'function'], ['one item per page', 'page']])(
+			'%s: keeps the names and hides every value by default',
+			async (_name, output) => {
+				const result = await runLambda(aws, { parameters: listParameters({ maxItems: 3, options: { output } }) });
+				expect(result.error).toBeUndefined();
+				const functions = output === 'page' ? (result.items[0].json.Functions as Array<Record<string, unknown>>) : result.items.map((item) => item.json);
+				expect(functions).toHaveLength(3);
+				for (const fn of functions) {
+					expect(variables(fn)).toEqual({ TABLE: '[hidden]', DB_PASSWORD: '[hidden]' });
+				}
+				expect(JSON.stringify(result.items)).not.toContain(FIXTURE_VALUE);
+			},
+		);
+
+		it('shows the values with Include Environment Variable Values', async () => {
+			const result = await runLambda(aws, {
+				parameters: listParameters({ maxItems: 2, options: { includeEnvironmentValues: true, output: 'page' } }),
+			});
+			const functions = result.items[0].json.Functions as Array<Record<string, unknown>>;
+			expect(functions.map((fn) => variables(fn))).toEqual(
+				functions.map((fn) => ({ TABLE: `${String(fn.FunctionName)}-table`, DB_PASSWORD: FIXTURE_VALUE })),
+			);
+		});
+	});
 });

@@ -59,6 +59,14 @@ export const description: INodeProperties[] = [
 				description: 'Whether to include published versions (FunctionVersion=ALL)',
 			},
 			{
+				displayName: 'Include Environment Variable Values',
+				name: 'includeEnvironmentValues',
+				type: 'boolean',
+				default: false,
+				description:
+					'Whether to return the values of each function\'s environment variables. Off: the names are kept and every value reads [hidden], because AWS marks these values sensitive (they often hold passwords and tokens).',
+			},
+			{
 				displayName: 'Master Region',
 				name: 'masterRegion',
 				type: 'string',
@@ -94,6 +102,7 @@ interface PreparedList {
 	returnAll: boolean;
 	input: ListFunctionsCommandInput;
 	perPage: boolean;
+	includeEnvironmentValues: boolean;
 }
 
 async function prepare(execute: IExecuteFunctions, itemIndex: number): Promise<PreparedList> {
@@ -139,11 +148,13 @@ async function prepare(execute: IExecuteFunctions, itemIndex: number): Promise<P
 		returnAll,
 		input,
 		perPage: options.output === 'page',
+		includeEnvironmentValues: options.includeEnvironmentValues === true,
 	};
 }
 
 async function run(prepared: PreparedList, context: RunContext): Promise<INodeExecutionData[]> {
-	const pages = prepared.returnAll ? await allPages(prepared, context) : [await onePage(prepared, context)];
+	const listed = prepared.returnAll ? await allPages(prepared, context) : [await onePage(prepared, context)];
+	const pages = prepared.includeEnvironmentValues ? listed : listed.map(withEnvironmentValuesHidden);
 	if (prepared.perPage) {
 		return pages.map((page) => ({ json: { Functions: page.functions as IDataObject[], NextMarker: page.nextMarker ?? null } }));
 	}
@@ -160,6 +171,22 @@ async function run(prepared: PreparedList, context: RunContext): Promise<INodeEx
 interface Page {
 	functions: FunctionConfiguration[];
 	nextMarker?: string;
+}
+
+const HIDDEN = '[hidden]';
+
+function withEnvironmentValuesHidden(page: Page): Page {
+	return { ...page, functions: page.functions.map(withHiddenValues) };
+}
+
+function withHiddenValues(fn: FunctionConfiguration): FunctionConfiguration {
+	const variables = fn.Environment?.Variables;
+	if (!variables) return fn;
+	const names = Object.keys(variables);
+	return {
+		...fn,
+		Environment: { ...fn.Environment, Variables: Object.fromEntries(names.map((name) => [name, HIDDEN])) },
+	};
 }
 
 async function onePage(prepared: PreparedList, context: RunContext): Promise<Page> {

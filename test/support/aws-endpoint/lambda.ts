@@ -213,6 +213,7 @@ function configuration(fn: FunctionDefinition, version: string, region: string, 
 		PackageType: 'Zip',
 		Architectures: ['x86_64'],
 		EphemeralStorage: { Size: 512 },
+		Environment: { Variables: { TABLE: `${fn.name}-table`, DB_PASSWORD: 'fixture-db-password' } },
 	};
 }
 

@@ -189,6 +189,49 @@ describe('Signing scope', () => {
 	});
 });
 
+describe('Signing service and clock', () => {
+	/** A Lambda client whose credential scope names another service than `lambda`. */
+	function lambdaSignedFor(service: string) {
+		const client = new LambdaClient({
+			region: 'us-east-1',
+			endpoint: aws.url,
+			credentials: DEFAULT_KEY,
+			maxAttempts: 1,
+			httpAuthSchemeProvider: (parameters) => [
+				{
+					schemeId: 'aws.auth#sigv4',
+					signingProperties: { signingName: service, region: parameters.region },
+					propertiesExtractor: (config: object, context: object) => ({ signingProperties: { config, context } }),
+				},
+			],
+		});
+		clients.push(client);
+		return client;
+	}
+
+	it('refuses a request signed for another service than the API it addresses', async () => {
+		const error = await refusal(lambdaSignedFor('sts').send(new InvokeCommand({ FunctionName: 'echo' })));
+		expect(error).toMatchObject({ name: 'InvalidSignatureException', message: "Credential should be scoped to correct service: 'lambda'. " });
+		expect(aws.log).toMatchObject([{ signingService: 'sts', status: 403, signatureValid: false }]);
+	});
+
+	it('refuses a clock more than five minutes behind, for Lambda and STS; the SDK corrects itself from the Date header', async () => {
+		const late = { region: 'us-east-1', endpoint: aws.url, credentials: DEFAULT_KEY, systemClockOffset: -6 * 60_000 };
+		const lambdaLate = new LambdaClient({ ...late, maxAttempts: 1 });
+		const stsLate = new STSClient({ ...late, maxAttempts: 1 });
+		const corrected = new LambdaClient({ ...late, maxAttempts: 2 });
+		clients.push(lambdaLate, stsLate, corrected);
+		const lambdaError = await refusal(lambdaLate.send(new InvokeCommand({ FunctionName: 'echo' })));
+		const stsError = await refusal(stsLate.send(new GetCallerIdentityCommand({})));
+		expect([lambdaError.name, stsError.name]).toEqual(['InvalidSignatureException', 'SignatureDoesNotMatch']);
+		for (const error of [lambdaError, stsError]) {
+			expect(error.message).toMatch(/^Signature expired: \d{8}T\d{6}Z is now earlier than \d{8}T\d{6}Z \(\d{8}T\d{6}Z - 5 min\.\)$/);
+		}
+		expect((await corrected.send(new InvokeCommand({ FunctionName: 'echo' }))).StatusCode).toBe(200);
+		expect(aws.log.map((entry) => entry.status)).toEqual([403, 403, 403, 200]);
+	});
+});
+
 describe('Fault knobs', () => {
 	it('throttles with Retry-After; the SDK retries through it', async () => {
 		aws.faults.throttle(1, { retryAfterSeconds: 1 });

@@ -282,7 +282,7 @@ export class LocalAws {
 			case 'announceLength':
 				return this.announceLength(res, entry, fault.bytes ?? 0);
 			case 'resetConnection':
-				return await this.dropConnection(fault, entry, req, res, async () => await this.dispatch(entry, signature, req, body, query));
+				return await this.dropConnection(fault, entry, req, res, () => this.dispatch(entry, signature, req, body, query));
 		}
 	}
 

@@ -1,6 +1,7 @@
 /**
- * The pre-sized body collector on real HTTP responses from a loopback server: announced bodies go
- * into one buffer, chunked ones (a proxy or emulator may send them) to the SDK's own collector.
+ * The body collector on real HTTP responses from a loopback server: announced bodies go into one
+ * buffer of their size, chunked ones (a proxy or emulator may send them) are collected chunk by chunk,
+ * and either kind over the limit is refused — an announced one before any memory is set aside.
  */
 import { createServer, get } from 'node:http';
 import type { IncomingMessage, Server } from 'node:http';
@@ -8,7 +9,7 @@ import type { AddressInfo } from 'node:net';
 import { Readable } from 'node:stream';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 
-import { presizedBodyCollector } from '../nodes/AwsLambda/transport/bodyCollector';
+import { limitedBodyCollector, ResponseTooLargeError } from '../nodes/AwsLambda/transport/bodyCollector';
 
 const body = Buffer.from('{"answer":42,"padding":"' + 'p'.repeat(200_000) + '"}');
 let server: Server;
@@ -37,23 +38,50 @@ function sdkCollector() {
 	return jest.fn(collector);
 }
 
-describe('presizedBodyCollector', () => {
+const ROOMY = 10 * 1024 * 1024;
+
+describe('limitedBodyCollector', () => {
 	it('collects an announced body itself, whole', async () => {
 		const fallback = sdkCollector();
-		const collected = await presizedBodyCollector(fallback)(await response('/announced'));
+		const collected = await limitedBodyCollector(fallback, ROOMY)(await response('/announced'));
 		expect(Buffer.from(collected).equals(body)).toBe(true);
 		expect(fallback).not.toHaveBeenCalled();
 	});
 
-	it('hands a chunked body to the SDK collector, which collects it whole', async () => {
+	it('collects a chunked body whole', async () => {
+		const collected = await limitedBodyCollector(sdkCollector(), ROOMY)(await response('/chunked'));
+		expect(Buffer.from(collected).equals(body)).toBe(true);
+	});
+
+	it('hands a body that is not a Node stream to the SDK collector', async () => {
 		const fallback = sdkCollector();
-		const collected = await presizedBodyCollector(fallback)(await response('/chunked'));
+		const collected = await limitedBodyCollector(fallback, ROOMY)(new Blob([body]) as never);
 		expect(Buffer.from(collected).equals(body)).toBe(true);
 		expect(fallback).toHaveBeenCalledTimes(1);
 	});
 
 	it('fails instead of truncating a body longer than announced', async () => {
 		const lying = Object.assign(Readable.from([Buffer.from('12345')]), { headers: { 'content-length': '3' } });
-		await expect(presizedBodyCollector(sdkCollector())(lying)).rejects.toThrow(/longer than its Content-Length of 3 bytes/);
+		await expect(limitedBodyCollector(sdkCollector(), ROOMY)(lying)).rejects.toThrow(/longer than its Content-Length of 3 bytes/);
+	});
+
+	it('refuses an announced body over the limit before allocating it', async () => {
+		const huge = Object.assign(Readable.from([Buffer.from('{"a":')]), { headers: { 'content-length': '3900000000' } });
+		const before = process.memoryUsage().arrayBuffers;
+		const refusal = await limitedBodyCollector(sdkCollector(), ROOMY)(huge).catch((error: unknown) => error);
+		expect(refusal).toBeInstanceOf(ResponseTooLargeError);
+		expect(refusal).toMatchObject({ bytes: 3_900_000_000, announced: true, limitBytes: ROOMY });
+		expect(process.memoryUsage().arrayBuffers - before).toBeLessThan(100 * 1024 * 1024);
+		expect(huge.destroyed).toBe(true);
+	});
+
+	it('refuses a chunked body as soon as more than the limit has arrived', async () => {
+		const stream = await response('/chunked');
+		const refusal = await limitedBodyCollector(sdkCollector(), 120_000)(stream).catch((error: unknown) => error);
+		expect(refusal).toBeInstanceOf(ResponseTooLargeError);
+		expect(refusal).toMatchObject({ announced: false, limitBytes: 120_000 });
+		// Refused at the first chunk past the limit, not after the whole body.
+		expect((refusal as ResponseTooLargeError).bytes).toBeLessThan(body.length);
+		expect(stream.destroyed).toBe(true);
 	});
 });

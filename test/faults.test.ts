@@ -66,7 +66,7 @@ describe('Throttling and AWS-side errors', () => {
 });
 
 describe('Network faults', () => {
-	it('reports a refused connection without retrying an invocation', async () => {
+	it('retries a refused connection (nothing was sent), then names the failure', async () => {
 		const port = await closedPort();
 		const result = await runLambda(aws, {
 			parameters: invokeParameters('echo'),
@@ -75,21 +75,37 @@ describe('Network faults', () => {
 		expect(result.error?.message).toMatch(/could not reach the AWS endpoint: the connection was refused/);
 	});
 
-	it('never replays a synchronous invocation whose connection dropped after the function ran', async () => {
-		aws.faults.resetConnection(1, { afterFunctionRuns: true });
+	it('never replays a synchronous invocation whose connection dropped after the response headers', async () => {
+		aws.faults.resetConnection(1, { afterFunctionRuns: true, stage: 'afterHeaders' });
 		const result = await runLambda(aws, { parameters: invokeParameters('echo') });
 		expect(result.error?.message).toMatch(/connection was closed before AWS answered/);
 		expect(result.error?.description).toMatch(/not retried/);
 		expect(invokes()).toHaveLength(1);
 	});
 
-	it('never replays an Event invocation after a dropped connection', async () => {
-		aws.faults.resetConnection(1, { afterFunctionRuns: true });
+	it('never replays a synchronous invocation whose connection dropped mid-body', async () => {
+		aws.faults.resetConnection(1, { afterFunctionRuns: true, stage: 'midBody' });
+		const result = await runLambda(aws, { parameters: invokeParameters('echo'), continueOnFail: true });
+		expect(result.items[0].json.error).toMatch(/connection was closed before AWS answered/);
+		expect(invokes()).toHaveLength(1);
+	});
+
+	it('never replays an Event invocation whose connection dropped before the answer', async () => {
+		aws.faults.resetConnection(1, { afterFunctionRuns: true, stage: 'beforeHeaders' });
 		const result = await runLambda(aws, {
 			parameters: invokeParameters('echo', { invocationType: 'Event' }),
 			continueOnFail: true,
 		});
 		expect(result.items[0].json.error).toMatch(/connection was closed/);
+		expect(invokes()).toHaveLength(1);
+	});
+
+	it('takes an Event invocation whose connection dropped after the headers as accepted, and runs it once', async () => {
+		// AWS answers an Event with 202 and no body: once the headers are in, the answer is complete.
+		aws.faults.resetConnection(1, { afterFunctionRuns: true, stage: 'afterHeaders' });
+		const result = await runLambda(aws, { parameters: invokeParameters('echo', { invocationType: 'Event' }) });
+		expect(result.error).toBeUndefined();
+		expect(result.items[0].json.statusCode).toBe(202);
 		expect(invokes()).toHaveLength(1);
 	});
 
@@ -102,11 +118,52 @@ describe('Network faults', () => {
 
 	it('gives up on a hung endpoint within the Timeout option, and never hangs', async () => {
 		aws.faults.hang(1);
-		const started = Date.now();
 		const result = await runLambda(aws, { parameters: invokeParameters('echo', { options: { timeout: 1 } }) });
-		expect(Date.now() - started).toBeLessThan(10_000);
-		expect(result.error?.message).toMatch(/no answer from AWS Lambda within 1 seconds/);
+		expect(result.error?.message).toMatch(/no complete answer within the Timeout of 1 seconds/);
 		expect(invokes()).toHaveLength(1);
+	});
+
+	it('counts the response download in the Timeout: a body that stops arriving fails the item', async () => {
+		aws.faults.announceLength(1, { bytes: 1000 });
+		const result = await runLambda(aws, { parameters: invokeParameters('echo', { options: { timeout: 1 } }) });
+		expect(result.error?.message).toMatch(/Invoke echo failed \(item 0\): no complete answer within the Timeout of 1 seconds/);
+		expect(result.error?.description).toMatch(/response download/);
+		expect(invokes()).toHaveLength(1);
+	});
+
+	it('counts the waits between attempts in the Timeout: a throttled invocation stops at it', async () => {
+		aws.faults.throttle(5, { retryAfterSeconds: 3 });
+		const result = await runLambda(aws, {
+			parameters: invokeParameters('echo', { options: { timeout: 1, maxAttempts: 5 } }),
+		});
+		expect(result.error?.message).toMatch(/no complete answer within the Timeout of 1 seconds/);
+		expect(invokes()).toHaveLength(1);
+	});
+});
+
+describe('Response size', () => {
+	it('refuses announced bodies far over the limit per item, before setting memory aside for them', async () => {
+		aws.faults.announceLength(4, { bytes: 3_900_000_000 });
+		const before = process.memoryUsage().arrayBuffers;
+		const result = await runLambda(aws, {
+			parameters: invokeParameters('echo', { options: { concurrency: 4 } }),
+			items: items(4),
+			continueOnFail: true,
+		});
+		const grewBy = process.memoryUsage().arrayBuffers - before;
+		expect(result.items.map((item) => item.json.error)).toEqual(
+			[0, 1, 2, 3].map((i) =>
+				expect.stringMatching(new RegExp(`^Invoke echo failed \\(item ${i}\\): the response announces 3719\\.3 MB .* over the 6\\.1 MB`)),
+			),
+		);
+		expect(result.items[0].json.description).toMatch(/at most 6 MB/);
+		expect(grewBy).toBeLessThan(1024 * 1024 * 1024);
+	});
+
+	it('refuses a body on an Event invocation, which AWS answers without one', async () => {
+		aws.faults.announceLength(1, { bytes: 1_000_000 });
+		const result = await runLambda(aws, { parameters: invokeParameters('echo', { invocationType: 'Event' }) });
+		expect(result.error?.message).toMatch(/announces 1\.0 MB .* over the 0\.1 MB/);
 	});
 });
 

@@ -7,6 +7,7 @@ import type {
 	INodeProperties,
 } from 'n8n-workflow';
 
+import { ERROR_DOCUMENT_MARGIN_BYTES, SYNC_RESPONSE_LIMIT_BYTES } from '../transport/bodyCollector';
 import { FunctionError, redact } from '../transport/errors';
 import { loadLambdaSdk } from '../transport/sdk';
 import type { FunctionReferenceMode } from '../validation';
@@ -149,7 +150,7 @@ export const description: INodeProperties[] = [
 				typeOptions: { minValue: 1, maxValue: 10 },
 				default: DEFAULT_MAX_ATTEMPTS,
 				description:
-					'Attempts per invocation when AWS throttles (429) or has a 5xx error, with backoff. Dropped connections and timeouts are never retried, because the function may already have run.',
+					'Attempts per invocation, with backoff, when AWS refuses it with throttling (429) or a 5xx error, or when no connection could be made (DNS failure, connection refused or not established in time). A connection that drops after the request was sent, and a timeout, are never retried, because the function may already have run.',
 			},
 			{
 				displayName: 'Put Output in Field',
@@ -198,7 +199,7 @@ export const description: INodeProperties[] = [
 				typeOptions: { minValue: 1, maxValue: 3600 },
 				default: DEFAULT_TIMEOUT_SECONDS,
 				description:
-					'How long to wait for one invocation, including the function\'s run time. The default outlasts Lambda\'s 15-minute maximum.',
+					'How long the whole invocation may take: the function\'s run time, every attempt, the waits between them and the download of the response. The default outlasts Lambda\'s 15-minute maximum.',
 			},
 		],
 	},
@@ -206,18 +207,31 @@ export const description: INodeProperties[] = [
 
 type ResponseFormat = 'auto' | 'json' | 'text' | 'binary';
 
-interface PreparedInvoke {
+type InvocationType = 'RequestResponse' | 'Event' | 'DryRun';
+
+/** Event and Dry Run answers have no body: an error document is all that may come back. */
+const RESPONSE_LIMIT_BYTES: Record<InvocationType, number> = {
+	RequestResponse: SYNC_RESPONSE_LIMIT_BYTES,
+	Event: ERROR_DOCUMENT_MARGIN_BYTES,
+	DryRun: ERROR_DOCUMENT_MARGIN_BYTES,
+};
+
+/**
+ * One item, checked and ready to send. It holds no payload text: every item is prepared before the
+ * first is sent, and holding each item's text until its turn would cost the whole input's size.
+ */
+export interface PreparedInvoke {
 	itemIndex: number;
 	functionLabel: string;
 	call: AwsCall;
 	input: {
 		FunctionName: string;
 		Qualifier?: string;
-		InvocationType: 'RequestResponse' | 'Event' | 'DryRun';
+		InvocationType: InvocationType;
 		LogType?: 'Tail';
 		ClientContext?: string;
-		Payload: string;
 	};
+	sendInputItem: boolean;
 	responseFormat: ResponseFormat;
 	binaryPropertyName: string;
 }
@@ -234,11 +248,12 @@ async function prepare(execute: IExecuteFunctions, itemIndex: number): Promise<P
 	);
 	const region = reference.region ?? regionForItem(execute, itemIndex);
 	const qualifier = pickQualifier(execute, itemIndex, reference.qualifier, options.qualifier);
-	const invocationType = execute.getNodeParameter('invocationType', itemIndex) as PreparedInvoke['input']['InvocationType'];
-	const payload = options.sendInputItem
-		? execute.getInputData()[itemIndex].json
-		: execute.getNodeParameter('payload', itemIndex, '');
+	const invocationType = execute.getNodeParameter('invocationType', itemIndex) as InvocationType;
+	const sendInputItem = options.sendInputItem === true;
+	payloadText(execute, itemIndex, sendInputItem, invocationType);
 	const access = await accessForItem(execute, itemIndex, region);
+	const timeoutMs =
+		boundedInteger(node, itemIndex, 'Timeout', options.timeout ?? DEFAULT_TIMEOUT_SECONDS, 1, 3600) * 1000;
 	return {
 		itemIndex,
 		functionLabel: reference.display,
@@ -246,9 +261,9 @@ async function prepare(execute: IExecuteFunctions, itemIndex: number): Promise<P
 			access,
 			region,
 			kind: invocationType === 'DryRun' ? 'read' : 'invoke',
+			deadlineMs: timeoutMs,
 			settings: {
-				timeoutMs:
-					boundedInteger(node, itemIndex, 'Timeout', options.timeout ?? DEFAULT_TIMEOUT_SECONDS, 1, 3600) * 1000,
+				maxResponseBytes: RESPONSE_LIMIT_BYTES[invocationType],
 				maxAttempts: boundedInteger(
 					node,
 					itemIndex,
@@ -266,11 +281,24 @@ async function prepare(execute: IExecuteFunctions, itemIndex: number): Promise<P
 			InvocationType: invocationType,
 			LogType: options.includeLogs && invocationType === 'RequestResponse' ? 'Tail' : undefined,
 			ClientContext: encodeClientContext(node, itemIndex, options.clientContext),
-			Payload: serializePayload(node, itemIndex, payload, invocationType),
 		},
+		sendInputItem,
 		responseFormat: (options.responseFormat as ResponseFormat | undefined) ?? 'auto',
 		binaryPropertyName: (options.binaryPropertyName as string | undefined) || 'data',
 	};
+}
+
+/** The same parameter read both times, so `prepare` checks exactly the text that `run` sends. */
+function payloadText(
+	execute: IExecuteFunctions,
+	itemIndex: number,
+	sendInputItem: boolean,
+	invocationType: InvocationType,
+): string {
+	const payload = sendInputItem
+		? execute.getInputData()[itemIndex].json
+		: execute.getNodeParameter('payload', itemIndex, '');
+	return serializePayload(execute.getNode(), itemIndex, payload, invocationType);
 }
 
 function pickQualifier(
@@ -303,8 +331,12 @@ function pickQualifier(
 
 async function run(prepared: PreparedInvoke, context: RunContext): Promise<INodeExecutionData[]> {
 	const { InvokeCommand } = await loadLambdaSdk();
+	const input = {
+		...prepared.input,
+		Payload: payloadText(context.execute, prepared.itemIndex, prepared.sendInputItem, prepared.input.InvocationType),
+	};
 	const response = await sendAws(context, prepared.call, async (client, signal) =>
-		await client.send(new InvokeCommand(prepared.input), { abortSignal: signal }),
+		await client.send(new InvokeCommand(input), { abortSignal: signal }),
 	);
 	const logs = response.LogResult ? Buffer.from(response.LogResult, 'base64').toString('utf8') : undefined;
 	const body = bodyBytes(response);

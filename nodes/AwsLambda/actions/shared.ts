@@ -1,11 +1,14 @@
-import type { ICredentialDataDecryptedObject, IDataObject, IExecuteFunctions, INode } from 'n8n-workflow';
+import type { LambdaClient } from '@aws-sdk/client-lambda';
+import type { ICredentialDataDecryptedObject, IDataObject, IExecuteFunctions, INode, NodeApiError } from 'n8n-workflow';
+import { NodeOperationError } from 'n8n-workflow';
 
 import type { AwsAccess, Authentication } from '../transport/credentials';
 import { credentialTypeFor, forgetSession, resolveAccess } from '../transport/credentials';
-import type { CallSettings, LambdaClients } from '../transport/clients';
+import { ResponseTooLargeError } from '../transport/bodyCollector';
+import type { CallSettings } from '../transport/clients';
 import type { FailureContext } from '../transport/errors';
 import { toNodeApiError } from '../transport/errors';
-import { assertRegion, inputError } from '../validation';
+import { assertRegion, inputError, redactedNode } from '../validation';
 import type { RunContext } from './types';
 
 /**
@@ -78,8 +81,12 @@ export interface AwsCall {
 	region: string;
 	settings: CallSettings;
 	kind: 'invoke' | 'read';
+	/** A limit on the whole call: every attempt, the waits between them and the response download. */
+	deadlineMs?: number;
 	failure: Omit<FailureContext, 'secrets' | 'timeoutMs' | 'region'>;
 }
+
+type Send<Output> = (client: LambdaClient, signal?: AbortSignal) => Promise<Output>;
 
 /**
  * Sends one SDK command with the item's client and turns any failure into a clear node error.
@@ -89,29 +96,64 @@ export interface AwsCall {
 export async function sendAws<Output>(
 	context: Pick<RunContext, 'clients' | 'signal'>,
 	call: AwsCall,
-	send: (client: Awaited<ReturnType<LambdaClients['get']>>, signal?: AbortSignal) => Promise<Output>,
+	send: Send<Output>,
 ): Promise<Output> {
-	const attempt = async () =>
-		await send(await context.clients.get(call.access, call.region, call.kind, call.settings), context.signal);
-	const explain = (error: unknown) =>
-		toNodeApiError(error, {
-			...call.failure,
-			region: call.region,
-			timeoutMs: call.settings.timeoutMs,
-			secrets: call.access.secrets,
-		});
+	const deadline = call.deadlineMs === undefined ? undefined : AbortSignal.timeout(call.deadlineMs);
+	const signal = eitherSignal(context.signal, deadline);
+	const explain = (error: unknown) => explainFailure(error, call, deadline?.aborted === true && !context.signal?.aborted);
+	const client = await context.clients.get(call.access, call.region, call.kind, call.settings);
 	try {
-		return await attempt();
+		return await send(client, signal);
 	} catch (error) {
 		if (!call.access.role || !isExpiredSession(error)) throw explain(error);
+		forgetSession(call.access);
+		context.clients.retire(client);
 	}
-	forgetSession(call.access);
-	context.clients.forget(call.access);
 	try {
-		return await attempt();
+		return await send(await context.clients.get(call.access, call.region, call.kind, call.settings), signal);
 	} catch (error) {
 		throw explain(error);
 	}
+}
+
+function eitherSignal(...signals: Array<AbortSignal | undefined>): AbortSignal | undefined {
+	const present = signals.filter((signal): signal is AbortSignal => signal !== undefined);
+	return present.length > 1 ? AbortSignal.any(present) : present[0];
+}
+
+function explainFailure(error: unknown, call: AwsCall, pastDeadline: boolean): NodeApiError | NodeOperationError {
+	if (pastDeadline) {
+		const seconds = Math.round((call.deadlineMs ?? 0) / 1000);
+		return callError(
+			call,
+			`no complete answer within the Timeout of ${seconds} seconds`,
+			'The Timeout covers the whole invocation: every attempt, the waits between them and the response download. Raise it for long-running functions (Lambda allows up to 15 minutes). A timed-out Invoke is not retried: the function may still be running.',
+		);
+	}
+	if (error instanceof ResponseTooLargeError) {
+		return callError(
+			call,
+			`the response ${error.announced ? 'announces' : 'grew past'} ${megabytes(error.bytes)}, over the ${megabytes(error.limitBytes)} this call accepts; it was not read`,
+			'AWS Lambda answers a synchronous Invoke with at most 6 MB, and an Event or Dry Run Invoke with no body at all. Check the Lambda Endpoint under Custom Endpoints in the credential: what answers there does not behave like AWS Lambda.',
+		);
+	}
+	return toNodeApiError(error, {
+		...call.failure,
+		region: call.region,
+		timeoutMs: call.settings.timeoutMs ?? call.deadlineMs,
+		secrets: call.access.secrets,
+	});
+}
+
+/** A limit of this package's own (not an AWS error), in the shape of the other call failures. */
+function callError(call: AwsCall, problem: string, fix: string): NodeOperationError {
+	const { node, itemIndex, action } = call.failure;
+	const item = itemIndex === undefined ? '' : ` (item ${itemIndex})`;
+	return new NodeOperationError(redactedNode(node), `${action} failed${item}: ${problem}`, { itemIndex, description: fix });
+}
+
+function megabytes(bytes: number): string {
+	return `${(bytes / (1024 * 1024)).toFixed(1)} MB (${bytes.toLocaleString('en-US')} bytes)`;
 }
 
 function isExpiredSession(error: unknown): boolean {

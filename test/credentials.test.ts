@@ -1,6 +1,7 @@
 import type { ICredentialsDecrypted } from 'n8n-workflow';
 
 import { AwsLambda } from '../nodes/AwsLambda/AwsLambda.node';
+import { resolveAccess } from '../nodes/AwsLambda/transport/credentials';
 import type { AwsKey } from './support/aws-endpoint';
 import type { LocalAws } from './support/aws-endpoint';
 import { DEFAULT_EXTERNAL_ID, DEFAULT_KEY, DEFAULT_ROLE_ARN } from './support/aws-endpoint';
@@ -14,6 +15,7 @@ import {
 	useLocalAws,
 } from './support/lambda-node';
 
+const TEST_NODE = { id: 'n', name: 'AWS Lambda', type: 'n8n-nodes-aws-lambda.awsLambda', typeVersion: 1, position: [0, 0] as [number, number] };
 const SECOND_KEY: AwsKey = {
 	accessKeyId: 'AKIALOCALTEST0000002',
 	secretAccessKey: 'second-local-secret-DO-NOT-LEAK-0002',
@@ -93,44 +95,100 @@ describe('Dynamic credentials', () => {
 			parameters: invokeParameters('echo', {
 				dynamicCredentials: { accessKeyId: '={{ $json.keyId }}' },
 			}),
-			items: [{ keyId: '' }, { keyId: SECOND_KEY.accessKeyId }],
+			items: [{ keyId: SECOND_KEY.accessKeyId }],
 		});
 		expect(result.error?.message).toBe(
-			'Dynamic Secret Access Key (item 1): is empty while the other half of the key pair is set',
+			'Dynamic Secret Access Key (item 0): is empty while the other half of the key pair is set',
 		);
 		expect(lambdaCalls()).toHaveLength(0);
 	});
 
 	it('reject a session token without a key pair', async () => {
 		const result = await runLambda(aws, {
-			parameters: invokeParameters('echo', { dynamicCredentials: { sessionToken: 'token-only' } }),
+			parameters: invokeParameters('echo', { dynamicCredentials: { sessionToken: '={{ $json.token }}' } }),
+			items: [{ token: 'token-only' }],
 		});
 		expect(result.error?.message).toMatch(/^Dynamic Session Token \(item 0\)/);
 		expect(lambdaCalls()).toHaveLength(0);
 	});
 
-	it('need no credential at all when every key is dynamic', async () => {
-		process.env.AWS_ENDPOINT_URL_LAMBDA = aws.url;
-		try {
-			const result = await runLambda(aws, {
-				parameters: invokeParameters('echo', {
-					dynamicCredentials: {
-						accessKeyId: SECOND_KEY.accessKeyId,
-						secretAccessKey: SECOND_KEY.secretAccessKey,
-					},
-				}),
-				credentials: {},
-			});
-			expect(result.error).toBeUndefined();
-			expect(lambdaCalls()[0]).toMatchObject({ accessKeyId: SECOND_KEY.accessKeyId, signatureValid: true });
-		} finally {
-			delete process.env.AWS_ENDPOINT_URL_LAMBDA;
-		}
+	// Without a credential there is no Custom Endpoint, and AWS_ENDPOINT_URL* are ignored on purpose:
+	// checked on the signing material, so that no request leaves loopback.
+	it('need no credential at all when every key is dynamic', () => {
+		const node = { ...TEST_NODE, parameters: { dynamicCredentials: { accessKeyId: SECOND_KEY.accessKeyId, secretAccessKey: '={{ $json.secret }}' } } };
+		const access = resolveAccess({
+			node,
+			itemIndex: 0,
+			authentication: 'accessKey',
+			dynamic: { accessKeyId: SECOND_KEY.accessKeyId, secretAccessKey: SECOND_KEY.secretAccessKey },
+			region: 'us-east-1',
+		});
+		expect(access.credentials).toEqual({ ...SECOND_KEY, sessionToken: undefined });
+		expect(access.lambdaEndpoint).toBeUndefined();
 	});
 
 	it('explain what is missing when there is neither a credential nor dynamic keys', async () => {
 		const result = await runLambda(aws, { parameters: invokeParameters('echo'), credentials: {} });
 		expect(result.error?.message).toMatch(/^Credential \(item 0\): no AWS Lambda \(Access Key\) API credential/);
+	});
+});
+
+describe('Dynamic secrets come from expressions only', () => {
+	const typedIn = 'typed-in-secret-DO-NOT-LEAK-0003';
+
+	it.each([
+		['Dynamic Secret Access Key', { accessKeyId: SECOND_KEY.accessKeyId, secretAccessKey: typedIn }],
+		[
+			'Dynamic Session Token',
+			{ accessKeyId: SECOND_KEY.accessKeyId, secretAccessKey: '={{ $json.secret }}', sessionToken: typedIn },
+		],
+	])('refuse a typed-in %s before any request, saying why and what to use', async (field, dynamicCredentials) => {
+		const result = await runLambda(aws, {
+			parameters: invokeParameters('echo', { dynamicCredentials }),
+			items: [{ secret: SECOND_KEY.secretAccessKey }],
+		});
+		expect(result.error?.message).toBe(
+			`${field} (item 0): a typed-in value is stored in plain text in the workflow, its history and every execution`,
+		);
+		expect(result.error?.description).toMatch(/expression/);
+		expect(result.error?.description).toMatch(/\$secrets/);
+		expect(result.error?.message).not.toContain(typedIn);
+		expect(result.error?.description).not.toContain(typedIn);
+		expect(aws.log).toHaveLength(0);
+	});
+
+	it('accept a typed-in Dynamic Access Key ID: it is not a secret', async () => {
+		const result = await runLambda(aws, {
+			parameters: invokeParameters('echo', {
+				dynamicCredentials: { accessKeyId: SECOND_KEY.accessKeyId, secretAccessKey: '={{ $json.secret }}' },
+			}),
+			items: [{ secret: SECOND_KEY.secretAccessKey }],
+		});
+		expect(result.error).toBeUndefined();
+		expect(lambdaCalls()[0]).toMatchObject({ accessKeyId: SECOND_KEY.accessKeyId, signatureValid: true });
+	});
+
+	it('fail only the item whose expression resolves to nothing, instead of falling back to the credential', async () => {
+		const result = await runLambda(aws, {
+			parameters: invokeParameters('echo', {
+				dynamicCredentials: { accessKeyId: '={{ $json.keyId }}', secretAccessKey: '={{ $json.secret }}' },
+			}),
+			items: [
+				{ keyId: SECOND_KEY.accessKeyId, secret: SECOND_KEY.secretAccessKey },
+				{ keyId: SECOND_KEY.accessKeyId, secret: '' },
+				{ keyId: null, secret: null },
+				{ keyId: SECOND_KEY.accessKeyId, secret: SECOND_KEY.secretAccessKey },
+			],
+			continueOnFail: true,
+		});
+		expect(result.error).toBeUndefined();
+		expect(result.items.map((item) => item.json.error ?? 'ok')).toEqual([
+			'ok',
+			'Dynamic Secret Access Key (item 1): the expression resolved to an empty value',
+			'Dynamic Access Key ID (item 2): the expression resolved to an empty value',
+			'ok',
+		]);
+		expect(lambdaCalls().map((entry) => entry.accessKeyId)).toEqual([SECOND_KEY.accessKeyId, SECOND_KEY.accessKeyId]);
 	});
 });
 
@@ -181,11 +239,9 @@ describe('Assume role credential', () => {
 	it('uses dynamic keys as the identity that assumes the role', async () => {
 		const result = await runLambda(aws, {
 			parameters: assumeRoleParameters({
-				dynamicCredentials: {
-					accessKeyId: SECOND_KEY.accessKeyId,
-					secretAccessKey: SECOND_KEY.secretAccessKey,
-				},
+				dynamicCredentials: { accessKeyId: SECOND_KEY.accessKeyId, secretAccessKey: '={{ $json.secret }}' },
 			}),
+			items: [{ secret: SECOND_KEY.secretAccessKey }],
 			credentials: roleCredential({ roleSessionName: 'dynamic-base' }),
 		});
 		expect(result.error).toBeUndefined();

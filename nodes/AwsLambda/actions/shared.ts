@@ -3,7 +3,7 @@ import type { ICredentialDataDecryptedObject, IDataObject, IExecuteFunctions, IN
 import { NodeOperationError } from 'n8n-workflow';
 
 import type { AwsAccess, Authentication } from '../transport/credentials';
-import { credentialTypeFor, forgetSession, resolveAccess } from '../transport/credentials';
+import { credentialTypeFor, forgetRejectedSession, resolveAccess } from '../transport/credentials';
 import { ResponseTooLargeError } from '../transport/bodyCollector';
 import type { CallSettings } from '../transport/clients';
 import type { FailureContext } from '../transport/errors';
@@ -48,6 +48,7 @@ export async function accessForItem(
 		dynamic: execute.getNodeParameter('dynamicCredentials', itemIndex, {}) as IDataObject,
 		credential,
 		region,
+		signal: execute.getExecutionCancelSignal(),
 	});
 }
 
@@ -105,8 +106,7 @@ export async function sendAws<Output>(
 	try {
 		return await send(client, signal);
 	} catch (error) {
-		if (!call.access.role || !isExpiredSession(error)) throw explain(error);
-		forgetSession(call.access);
+		if (!(await forgetRejectedSession(call.access, error, client))) throw explain(error);
 		context.clients.retire(client);
 	}
 	try {
@@ -154,9 +154,4 @@ function callError(call: AwsCall, problem: string, fix: string): NodeOperationEr
 
 function megabytes(bytes: number): string {
 	return `${(bytes / (1024 * 1024)).toFixed(1)} MB (${bytes.toLocaleString('en-US')} bytes)`;
-}
-
-function isExpiredSession(error: unknown): boolean {
-	const name = (error as { name?: string } | undefined)?.name;
-	return name === 'ExpiredTokenException' || name === 'ExpiredToken';
 }

@@ -1,79 +1,116 @@
+import type { AwsCredentialIdentity } from '@aws-sdk/types';
 import type {
 	ICredentialsDecrypted,
 	ICredentialTestFunctions,
+	INode,
 	INodeCredentialTestResult,
 } from 'n8n-workflow';
 import { NodeOperationError } from 'n8n-workflow';
 
-import type { AwsAccess } from '../transport/credentials';
-import { ASSUME_ROLE_CREDENTIAL, resolveAccess } from '../transport/credentials';
+import type { KeyPair, RoleSettings } from '../transport/credentials';
+import { ASSUME_ROLE_CREDENTIAL, readCredentialKeyPair, readEndpoints, readRoleSettings } from '../transport/credentials';
 import { toNodeApiError } from '../transport/errors';
-import { loadStsSdk } from '../transport/sdk';
+import type { StsTarget } from '../transport/sts';
+import { assumeRole, callerArn, stsTargetForRole, stsTargetsForAccessKey } from '../transport/sts';
 
-/** STS is global: any Region signs GetCallerIdentity, and us-east-1 is where every account has it. */
-const TEST_REGION = 'us-east-1';
+const TEST_NODE: INode = {
+	id: 'credential-test',
+	name: 'Credential test',
+	type: 'n8n-nodes-aws-lambda.awsLambda',
+	typeVersion: 1,
+	position: [0, 0],
+	parameters: {},
+};
+
+type PartitionTarget = ReturnType<typeof stsTargetsForAccessKey>[number];
+
+/** What a press of the button has done so far: for the error message, and the secrets to scrub from it. */
+interface Probe {
+	secrets: string[];
+	target?: StsTarget;
+	tried: PartitionTarget[];
+}
 
 /**
- * The credential's Test button: for a role, assume it (this is where a wrong External ID or trust
- * policy shows), then ask STS who the resulting identity is. GetCallerIdentity needs no IAM permission,
- * so a failure means the keys themselves are wrong.
+ * The credential's Test button. It always asks AWS, never the session cache: its answer must reflect
+ * the role's trust policy and the keys as they are now. For a role: assume it (a wrong External ID or
+ * trust policy shows here), then ask STS who the session is. For an access key: GetCallerIdentity,
+ * which needs no IAM permission, so a failure means the keys themselves are wrong.
  */
 export async function awsLambdaCredentialTest(
 	this: ICredentialTestFunctions,
 	credential: ICredentialsDecrypted,
 ): Promise<INodeCredentialTestResult> {
-	const node = {
-		id: 'credential-test',
-		name: 'Credential test',
-		type: 'n8n-nodes-aws-lambda.awsLambda',
-		typeVersion: 1,
-		position: [0, 0] as [number, number],
-		parameters: {},
-	};
-	let access: AwsAccess | undefined;
+	const probe: Probe = { secrets: [], tried: [] };
 	try {
-		access = resolveAccess({
-			node,
-			itemIndex: 0,
-			authentication: credential.type === ASSUME_ROLE_CREDENTIAL ? 'assumeRole' : 'accessKey',
-			dynamic: {},
-			credential: credential.data ?? {},
-			region: TEST_REGION,
-		});
-		const arn = await callerArn(access);
-		return {
-			status: 'OK',
-			message: access.role ? `Assumed ${access.role.roleArn} as ${arn}` : `Authenticated as ${arn}`,
-		};
+		const data = credential.data ?? {};
+		const source = { node: TEST_NODE, itemIndex: 0 };
+		const { stsEndpoint } = readEndpoints(source, data);
+		if (credential.type === ASSUME_ROLE_CREDENTIAL) {
+			const role = readRoleSettings(source, data);
+			const keys = readCredentialKeyPair(source, data, 'AWS Lambda (Assume Role) API credential');
+			return await testRole(probe, keys, role, stsEndpoint);
+		}
+		const keys = readCredentialKeyPair(source, data, 'AWS Lambda (Access Key) API credential');
+		return await testAccessKey(probe, keys, stsEndpoint);
 	} catch (error) {
-		return { status: 'Error', message: describe(error, access, node) };
+		return { status: 'Error', message: describe(error, probe) };
 	}
 }
 
-async function callerArn(access: AwsAccess): Promise<string> {
-	const { STSClient, GetCallerIdentityCommand } = await loadStsSdk();
-	const client = new STSClient({
-		region: TEST_REGION,
-		endpoint: access.stsEndpoint,
-		credentials: access.credentials,
-		maxAttempts: 1,
-		requestHandler: { connectionTimeout: 10_000, requestTimeout: 20_000, throwOnRequestTimeout: true },
-	});
+async function testRole(
+	probe: Probe,
+	keys: KeyPair,
+	role: RoleSettings,
+	stsEndpoint: string | undefined,
+): Promise<INodeCredentialTestResult> {
+	probe.secrets.push(...secretsOf(keys));
+	probe.target = stsTargetForRole(role.roleArn, undefined, stsEndpoint);
+	const session = await assumeRole(keys, role, probe.target);
+	probe.secrets.push(...secretsOf(session));
+	return { status: 'OK', message: `Assumed ${role.roleArn} as ${await callerArn(session, probe.target)}` };
+}
+
+async function testAccessKey(probe: Probe, keys: KeyPair, stsEndpoint: string | undefined): Promise<INodeCredentialTestResult> {
+	probe.secrets.push(...secretsOf(keys));
+	const arn = await identifyInPartitions(probe, keys, stsTargetsForAccessKey(stsEndpoint));
+	return { status: 'OK', message: `Authenticated as ${arn}` };
+}
+
+/**
+ * An access key does not say which partition it belongs to: it is tried in each public partition in
+ * turn, moving on only when STS does not know the key there.
+ */
+async function identifyInPartitions(probe: Probe, keys: KeyPair, targets: PartitionTarget[]): Promise<string> {
+	const [target, ...rest] = targets;
+	probe.target = target;
+	probe.tried.push(target);
 	try {
-		const identity = await client.send(new GetCallerIdentityCommand({}));
-		return identity.Arn ?? 'an unnamed identity';
-	} finally {
-		client.destroy();
+		return await callerArn(keys, target);
+	} catch (error) {
+		const unknownHere = (error as { name?: string }).name === 'InvalidClientTokenId';
+		if (!unknownHere || rest.length === 0) throw error;
+		return await identifyInPartitions(probe, keys, rest);
 	}
 }
 
-function describe(error: unknown, access: AwsAccess | undefined, node: Parameters<typeof toNodeApiError>[1]['node']): string {
+function secretsOf(keys: KeyPair | AwsCredentialIdentity): string[] {
+	return [keys.secretAccessKey, keys.sessionToken].filter((value): value is string => !!value);
+}
+
+function describe(error: unknown, probe: Probe): string {
 	if (error instanceof NodeOperationError) return `${error.message}. ${error.description ?? ''}`.trim();
 	const nodeError = toNodeApiError(error, {
-		node,
+		node: TEST_NODE,
 		action: 'Test credential',
-		region: TEST_REGION,
-		secrets: access?.secrets ?? [],
+		region: probe.target?.region ?? 'us-east-1',
+		secrets: probe.secrets,
 	});
-	return `${nodeError.message}. ${nodeError.description ?? ''}`.trim();
+	return `${nodeError.message}.${partitionsTried(probe.tried)} ${nodeError.description ?? ''}`.trim();
+}
+
+function partitionsTried(tried: PartitionTarget[]): string {
+	if (tried.length < 2) return '';
+	const names = tried.map((target) => `${target.partition} (${target.region})`);
+	return ` Tried the partitions ${names.slice(0, -1).join(', ')} and ${names[names.length - 1]}.`;
 }

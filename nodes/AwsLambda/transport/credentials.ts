@@ -3,7 +3,11 @@ import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@aws-
 import type { ICredentialDataDecryptedObject, IDataObject, INode } from 'n8n-workflow';
 
 import { inputError } from '../validation';
-import { loadStsSdk } from './sdk';
+import { SessionCache } from './sessions';
+import type { RoleRequest } from './sts';
+import { assumeRole, stsTargetForRole } from './sts';
+
+export { AssumeRoleError, MalformedStsResponseError, StsTimeoutError } from './sts';
 
 export const ACCESS_KEY_CREDENTIAL = 'awsLambdaAccessKeyApi';
 export const ASSUME_ROLE_CREDENTIAL = 'awsLambdaAssumeRoleApi';
@@ -16,12 +20,7 @@ export interface KeyPair {
 	sessionToken?: string;
 }
 
-export interface RoleSettings {
-	roleArn: string;
-	externalId?: string;
-	roleSessionName: string;
-	durationSeconds: number;
-}
+export type RoleSettings = RoleRequest;
 
 /** Everything needed to sign a request, plus the values that must never be shown. */
 export interface AwsAccess {
@@ -33,14 +32,17 @@ export interface AwsAccess {
 	role?: RoleSettings;
 	/** Key of the cached assumed-role session, when a role is assumed. */
 	sessionKey?: string;
-	secrets: string[];
+	/** Read when an error is shown: includes the temporary secrets and tokens issued for the role so far. */
+	readonly secrets: string[];
 }
 
 const ROLE_ARN = /^arn:aws(-cn|-us-gov|-iso|-iso-b|-iso-e|-iso-f|-eusc)?:iam::\d{12}:role\/[\w+=,.@/-]{1,512}$/;
 const EXTERNAL_ID = /^[\w+=,.@:/-]{2,1224}$/;
 const SESSION_NAME = /^[\w+=,.@-]{2,64}$/;
 /** Refresh assumed-role keys this long before they expire, so no request is signed with keys about to lapse. */
-export const REFRESH_MARGIN_MS = 5 * 60 * 1000;
+const REFRESH_MARGIN_MS = 5 * 60 * 1000;
+/** Enough for every role a busy instance uses, small enough that per-tenant keys cannot grow it without end. */
+const MAX_CACHED_SESSIONS = 1000;
 
 /** Where the credential field values come from, for error messages. */
 interface Source {
@@ -48,7 +50,49 @@ interface Source {
 	itemIndex: number;
 }
 
-export function readDynamicKeyPair(source: Source, dynamic: IDataObject): KeyPair | undefined {
+const DYNAMIC_FIELDS = {
+	accessKeyId: { label: 'Dynamic Access Key ID', secret: false },
+	secretAccessKey: { label: 'Dynamic Secret Access Key', secret: true },
+	sessionToken: { label: 'Dynamic Session Token', secret: true },
+} as const;
+
+type DynamicField = keyof typeof DYNAMIC_FIELDS;
+
+/**
+ * Checks each Dynamic Credentials field against what the user typed (`raw`, the node's stored
+ * parameters): n8n saves typed-in values in the workflow JSON, its history and every execution, so
+ * a secret must come from an expression; and an expression that resolves to nothing must not fall
+ * back silently to the credential's keys. A field missing from `resolved` was not evaluated (the
+ * function picker has no item) and counts as not given.
+ */
+function assertDynamicFieldsUsable(source: Source, raw: IDataObject | undefined, resolved: IDataObject): void {
+	for (const field of Object.keys(DYNAMIC_FIELDS) as DynamicField[]) {
+		const typed = raw?.[field];
+		if (typeof typed !== 'string' || typed.trim() === '') continue;
+		const { label, secret } = DYNAMIC_FIELDS[field];
+		if (secret && !typed.startsWith('=')) {
+			throw inputError(
+				source.node,
+				source.itemIndex,
+				label,
+				'a typed-in value is stored in plain text in the workflow, its history and every execution',
+				`Use an expression instead, for example {{ $json.${field} }} to read it from a previous node or {{ $secrets.<vault>.<name> }} from an external secrets store, or move the keys into the credential. A value that was typed in is already in the saved workflow: rotate that key.`,
+			);
+		}
+		if (field in resolved && trimmed(resolved[field]) === undefined) {
+			throw inputError(
+				source.node,
+				source.itemIndex,
+				label,
+				'the expression resolved to an empty value',
+				'Check the expression and the item it reads. To sign with the credential\'s keys instead, clear the field.',
+			);
+		}
+	}
+}
+
+export function readDynamicKeyPair(source: Source, dynamic: IDataObject, raw?: IDataObject): KeyPair | undefined {
+	assertDynamicFieldsUsable(source, raw, dynamic);
 	const accessKeyId = trimmed(dynamic.accessKeyId);
 	const secretAccessKey = trimmed(dynamic.secretAccessKey);
 	const sessionToken = trimmed(dynamic.sessionToken);
@@ -171,6 +215,8 @@ export function buildAccess(
 	endpoints: { lambdaEndpoint?: string; stsEndpoint?: string },
 	role: RoleSettings | undefined,
 	region: string,
+	/** The execution's cancel signal: a cancelled item stops waiting for AssumeRole. */
+	signal?: AbortSignal,
 ): AwsAccess {
 	const secrets = [keys.secretAccessKey, keys.sessionToken].filter(isText);
 	const identity = [keys.accessKeyId, fingerprint(keys.secretAccessKey), fingerprint(keys.sessionToken ?? '')];
@@ -190,112 +236,54 @@ export function buildAccess(
 		role.durationSeconds,
 		endpoints.stsEndpoint ?? '',
 	].join('|');
+	const target = stsTargetForRole(role.roleArn, region, endpoints.stsEndpoint);
 	return {
 		cacheKey: `${roleKey}|${endpoints.lambdaEndpoint ?? ''}`,
-		credentials: async () => await assumeRoleCached(roleKey, keys, role, endpoints.stsEndpoint, region),
+		credentials: async () => await sessions.get(roleKey, async () => await assumeRole(keys, role, target), signal),
 		...endpoints,
 		role,
 		sessionKey: roleKey,
-		secrets,
+		get secrets() {
+			return [...secrets, ...sessions.secretsOf(roleKey)];
+		},
 	};
 }
 
-interface CachedSession {
-	identity: Promise<AwsCredentialIdentity>;
-	expiresAt: number;
+/**
+ * Temporary keys per (base identity, role, external ID, session name, duration, STS endpoint), shared
+ * by every item, client and execution of this process.
+ */
+const sessions = new SessionCache(MAX_CACHED_SESSIONS, REFRESH_MARGIN_MS);
+
+/** AWS's ways of saying a session no longer works: expired, revoked (denied) or unknown. */
+const REJECTED_SESSION = new Set([
+	'ExpiredTokenException',
+	'ExpiredToken',
+	'AccessDeniedException',
+	'AccessDenied',
+	'UnrecognizedClientException',
+	'InvalidClientTokenId',
+]);
+const EXPIRED_SESSION = new Set(['ExpiredTokenException', 'ExpiredToken']);
+
+/** The client a failed call was sent with: its memoized identity is the session that signed the call. */
+export interface SigningClient {
+	config: { credentials: () => Promise<AwsCredentialIdentity> };
 }
 
 /**
- * Temporary keys per (base identity, role, external ID, session name, duration, STS endpoint), shared by
- * every item, client and execution of this process. Holds a promise, so concurrent items wait for the
- * same AssumeRole call instead of each making one.
+ * After a failed call: evicts the assumed-role session AWS rejected, so the next call assumes the role
+ * again — unless another item already replaced it. Returns whether to repeat the call with a renewed
+ * session: only for an expired one (AWS refused the call, nothing ran, and a new session fixes it). A
+ * denied or unknown session is evicted for the next execution but not retried: when the role lacks a
+ * permission, a retry per item would assume the role once per item.
  */
-const sessions = new Map<string, CachedSession>();
-
-async function assumeRoleCached(
-	key: string,
-	keys: KeyPair,
-	role: RoleSettings,
-	stsEndpoint: string | undefined,
-	region: string,
-): Promise<AwsCredentialIdentity> {
-	const cached = sessions.get(key);
-	if (cached && cached.expiresAt - Date.now() > REFRESH_MARGIN_MS) return await cached.identity;
-	dropExpiredSessions(Date.now());
-	const identity = assumeRole(keys, role, stsEndpoint, region);
-	const entry: CachedSession = { identity, expiresAt: Number.POSITIVE_INFINITY };
-	sessions.set(key, entry);
-	identity.then(
-		(resolved) => {
-			entry.expiresAt = resolved.expiration?.getTime() ?? 0;
-		},
-		() => {
-			if (sessions.get(key) === entry) sessions.delete(key);
-		},
-	);
-	return await identity;
-}
-
-/** Forgets a session AWS reported as expired or revoked, so the next request assumes the role again. */
-export function forgetSession(access: AwsAccess): void {
-	if (access.sessionKey) sessions.delete(access.sessionKey);
-}
-
-function dropExpiredSessions(now: number): void {
-	for (const [key, session] of sessions) {
-		if (session.expiresAt <= now) sessions.delete(key);
-	}
-}
-
-export async function assumeRole(
-	keys: KeyPair,
-	role: RoleSettings,
-	stsEndpoint: string | undefined,
-	region: string,
-): Promise<AwsCredentialIdentity> {
-	const { STSClient, AssumeRoleCommand } = await loadStsSdk();
-	const client = new STSClient({ region, endpoint: stsEndpoint, credentials: keys });
-	try {
-		const { Credentials } = await client.send(
-			new AssumeRoleCommand({
-				RoleArn: role.roleArn,
-				RoleSessionName: role.roleSessionName,
-				ExternalId: role.externalId,
-				DurationSeconds: role.durationSeconds,
-			}),
-		);
-		if (!Credentials?.AccessKeyId || !Credentials.SecretAccessKey || !Credentials.SessionToken) {
-			throw new MalformedStsResponseError();
-		}
-		return {
-			accessKeyId: Credentials.AccessKeyId,
-			secretAccessKey: Credentials.SecretAccessKey,
-			sessionToken: Credentials.SessionToken,
-			expiration: Credentials.Expiration,
-		};
-	} catch (error) {
-		throw new AssumeRoleError(role.roleArn, error);
-	} finally {
-		client.destroy();
-	}
-}
-
-export class MalformedStsResponseError extends Error {
-	override name = 'MalformedStsResponse';
-	constructor() {
-		super('STS answered AssumeRole without complete temporary credentials');
-	}
-}
-
-/** Marks an error as coming from the AssumeRole step, so messages can say which step failed. */
-export class AssumeRoleError extends Error {
-	override name = 'AssumeRoleError';
-	constructor(
-		readonly roleArn: string,
-		override readonly cause: unknown,
-	) {
-		super(`AssumeRole on ${roleArn} failed`);
-	}
+export async function forgetRejectedSession(access: AwsAccess, error: unknown, client: SigningClient): Promise<boolean> {
+	const name = (error as { name?: string } | undefined)?.name ?? '';
+	if (!access.sessionKey || !REJECTED_SESSION.has(name)) return false;
+	const signedWith = await client.config.credentials();
+	sessions.forget(access.sessionKey, signedWith.accessKeyId);
+	return EXPIRED_SESSION.has(name);
 }
 
 export function fingerprint(secret: string): string {
@@ -321,6 +309,8 @@ export interface AccessInput {
 	/** The selected credential's data; absent when none is selected. */
 	credential?: ICredentialDataDecryptedObject;
 	region: string;
+	/** The execution's cancel signal. */
+	signal?: AbortSignal;
 }
 
 /**
@@ -330,14 +320,14 @@ export interface AccessInput {
  */
 export function resolveAccess(input: AccessInput): AwsAccess {
 	const source = { node: input.node, itemIndex: input.itemIndex };
-	const dynamicKeys = readDynamicKeyPair(source, input.dynamic);
+	const dynamicKeys = readDynamicKeyPair(source, input.dynamic, input.node.parameters?.dynamicCredentials as IDataObject | undefined);
 	const endpoints = readEndpoints(source, input.credential);
 	if (input.authentication === 'assumeRole') {
 		if (!input.credential) throw missingCredential(source, 'AWS Lambda (Assume Role) API');
 		const role = readRoleSettings(source, input.credential);
 		const keys =
 			dynamicKeys ?? readCredentialKeyPair(source, input.credential, 'AWS Lambda (Assume Role) API credential');
-		return buildAccess(keys, endpoints, role, input.region);
+		return buildAccess(keys, endpoints, role, input.region, input.signal);
 	}
 	if (dynamicKeys) return buildAccess(dynamicKeys, endpoints, undefined, input.region);
 	if (!input.credential) throw missingCredential(source, 'AWS Lambda (Access Key) API');

@@ -2,7 +2,7 @@ import type { IDataObject, INode, JsonObject } from 'n8n-workflow';
 import { NodeApiError } from 'n8n-workflow';
 
 import { redactedNode } from '../validation';
-import { AssumeRoleError, MalformedStsResponseError } from './credentials';
+import { AssumeRoleError, MalformedStsResponseError, StsTimeoutError } from './credentials';
 
 export interface FailureContext {
 	node: INode;
@@ -83,6 +83,12 @@ function whatAwsSaid(cause: SdkErrorShape, secrets: readonly string[]): AwsSaid 
 }
 
 function explainAssumeRole(cause: SdkErrorShape, { name, message }: AwsSaid, roleArn: string): Explanation {
+	if (cause instanceof StsTimeoutError) {
+		return {
+			problem: `${cause.message} (while assuming ${roleArn})`,
+			fix: 'Check the STS Endpoint in the credential and the network path from n8n to it. The next execution asks STS again.',
+		};
+	}
 	if (cause instanceof MalformedStsResponseError || name.includes('Deserializ') || name === 'SyntaxError') {
 		return {
 			problem: `STS returned a response without usable temporary credentials for ${roleArn}`,

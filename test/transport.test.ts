@@ -209,6 +209,26 @@ describe('Bounded resources', () => {
 		}
 	});
 
+	it('keeps only the most recently used clients, and a retired client is replaced', async () => {
+		const clients = new LambdaClients(1, { maxCachedClients: 3 });
+		const clientOf = async (key: AwsKey) =>
+			await clients.get(buildAccess(key, { lambdaEndpoint: aws.url }, undefined, 'us-east-1'), 'us-east-1', 'invoke', { maxAttempts: 1 });
+		try {
+			const first = await clientOf(TENANTS[0]);
+			expect(await clientOf(TENANTS[0])).toBe(first);
+			for (const key of TENANTS.slice(1, 4)) await clientOf(key);
+			expect(await clientOf(TENANTS[0])).not.toBe(first);
+
+			const current = await clientOf(TENANTS[1]);
+			clients.retire(first);
+			expect(await clientOf(TENANTS[1])).toBe(current);
+			clients.retire(current);
+			expect(await clientOf(TENANTS[1])).not.toBe(current);
+		} finally {
+			await clients.destroy();
+		}
+	});
+
 	it('prepares an item without holding its payload text', async () => {
 		const marker = 'payload-marker-'.repeat(1000);
 		const parameters: Record<string, unknown> = {
@@ -220,6 +240,7 @@ describe('Bounded resources', () => {
 			getNodeParameter: (name: string, _item: number, fallback?: unknown) => parameters[name] ?? fallback,
 			getInputData: () => [{ json: {} }],
 			getCredentials: async () => accessKeyCredential(aws),
+			getExecutionCancelSignal: () => undefined,
 		} as unknown as IExecuteFunctions;
 		const prepared = await invokeOperation.prepare(execute, 0);
 		expect(prepared.input.FunctionName).toBe('echo');

@@ -1,7 +1,10 @@
+import type { AwsCredentialIdentityProvider } from '@aws-sdk/types';
+
+import { resolveAccess } from '../nodes/AwsLambda/transport/credentials';
+import { setStsTimeouts } from '../nodes/AwsLambda/transport/sts';
 import type { LocalAws } from './support/aws-endpoint';
 import { DEFAULT_KEY } from './support/aws-endpoint';
-import { assumeRoleCredential, invokeParameters, runLambda, useLocalAws } from './support/lambda-node';
-import { setStsTimeouts } from '../nodes/AwsLambda/transport/sts';
+import { assumeRoleCredential, everythingVisible, invokeParameters, runLambda, useLocalAws } from './support/lambda-node';
 
 let aws: LocalAws;
 useLocalAws({ keys: [DEFAULT_KEY] }, (server) => {
@@ -55,6 +58,81 @@ describe('AssumeRole is bounded', () => {
 		expect(invokes()).toHaveLength(0);
 	});
 });
+
+describe('Session cache', () => {
+	it('renews a session that expires while ten calls are in flight exactly once', async () => {
+		aws.faults.expireSessionsAfter(6);
+		const result = await runLambda(aws, {
+			parameters: roleInvoke('slow', { payload: '{"ms": 300}', options: { concurrency: 10 } }),
+			items: Array.from({ length: 20 }, (_, i) => ({ i })),
+			credentials: roleCredential('expires-in-flight'),
+		});
+		expect(result.error).toBeUndefined();
+		expect(result.items).toHaveLength(20);
+		expect(invokes().filter((entry) => entry.errorType === 'ExpiredTokenException').length).toBeGreaterThan(1);
+		expect(assumeRoleCalls()).toHaveLength(2);
+		// A call that failed late must not have discarded the renewed session: the next execution reuses it.
+		const next = await runLambda(aws, { parameters: roleInvoke(), credentials: roleCredential('expires-in-flight') });
+		expect(next.error).toBeUndefined();
+		expect(assumeRoleCalls()).toHaveLength(2);
+	});
+
+	it('evicts a session AWS denies, so the next execution assumes the role again', async () => {
+		const credentials = roleCredential('denied-session');
+		await runLambda(aws, { parameters: roleInvoke(), credentials });
+		aws.faults.serverError(1, { status: 403, errorType: 'AccessDeniedException' });
+		const denied = await runLambda(aws, { parameters: roleInvoke(), credentials });
+		expect(denied.error?.message).toMatch(/access denied/);
+		const next = await runLambda(aws, { parameters: roleInvoke(), credentials });
+		expect(next.error).toBeUndefined();
+		expect(assumeRoleCalls()).toHaveLength(2);
+	});
+
+	it('holds at most 1,000 sessions: the least recently used one is assumed again', async () => {
+		await cachedSession('lru-first');
+		for (let batch = 0; batch < 1000; batch += 50) {
+			await Promise.all(Array.from({ length: 50 }, async (_, i) => await cachedSession(`lru-${batch + i}`)));
+		}
+		expect(assumeRoleCalls()).toHaveLength(1001);
+		await cachedSession('lru-999');
+		expect(assumeRoleCalls()).toHaveLength(1001);
+		await cachedSession('lru-first');
+		expect(assumeRoleCalls()).toHaveLength(1002);
+	});
+});
+
+describe('Temporary keys are secrets', () => {
+	it.each([false, true])(
+		'an AWS error quoting the session token shows neither token nor temporary secret (Continue On Fail: %s)',
+		async (continueOnFail) => {
+			aws.faults.invalidSignature(1);
+			const result = await runLambda(aws, {
+				parameters: roleInvoke(),
+				credentials: roleCredential(`quoted-token-${continueOnFail}`),
+				continueOnFail,
+			});
+			const session = await cachedSession(`quoted-token-${continueOnFail}`);
+			const visible = everythingVisible(result);
+			expect(visible).toMatch(/x-amz-security-token:\[redacted\]/);
+			expect(visible).not.toContain(session.sessionToken);
+			expect(visible).not.toContain(session.secretAccessKey);
+			expect(invokes()[0].accessKeyId).toBe(session.accessKeyId);
+		},
+	);
+});
+
+/** The session the node's items would sign with (assumed now if none is cached). */
+async function cachedSession(roleSessionName: string) {
+	const access = resolveAccess({
+		node: { id: 'n', name: 'AWS Lambda', type: 'awsLambda', typeVersion: 1, position: [0, 0], parameters: {} },
+		itemIndex: 0,
+		authentication: 'assumeRole',
+		dynamic: {},
+		credential: assumeRoleCredential(aws, { roleSessionName }),
+		region: 'us-east-1',
+	});
+	return await (access.credentials as AwsCredentialIdentityProvider)();
+}
 
 async function waitFor(condition: () => boolean): Promise<void> {
 	while (!condition()) await new Promise((resolve) => setTimeout(resolve, 10));

@@ -1,7 +1,7 @@
 import type { STSClient } from '@aws-sdk/client-sts';
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@aws-sdk/types';
 
-import { loadStsSdk } from './sdk';
+import { loadStsSdk, PINNED_ENDPOINT_CONFIG } from './sdk';
 
 /**
  * Bounds of every STS call. n8n offers no setting for them; tests shorten them to keep a hung STS
@@ -154,6 +154,7 @@ async function sendSts<Output>(
 	const { STSClient } = await loadStsSdk();
 	const { connectMs, deadlineMs } = stsTimeouts;
 	const client = new STSClient({
+		...PINNED_ENDPOINT_CONFIG,
 		region: target.region,
 		endpoint: target.endpoint,
 		credentials,

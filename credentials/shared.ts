@@ -48,6 +48,7 @@ export const customEndpointProperties: INodeProperties[] = [
 		default: '',
 		placeholder: 'https://sts.eu-west-1.amazonaws.com',
 		displayOptions: { show: { customEndpoints: [true] } },
-		description: 'Leave empty for the regional AWS STS endpoint of the node\'s Region',
+		description:
+			'Leave empty for the regional AWS STS endpoint of the node\'s Region (of the role\'s partition when the Region is in another). The Test button asks STS in the partition of the Role ARN; for an access key it tries aws, aws-cn and aws-us-gov in turn. A custom endpoint named like sts.REGION.amazonaws.com is signed for that Region.',
 	},
 ];

@@ -1,11 +1,11 @@
 import type { ICredentialsDecrypted, IDataObject } from 'n8n-workflow';
 
 import { AwsLambda } from '../nodes/AwsLambda/AwsLambda.node';
-import { setStsTimeouts } from '../nodes/AwsLambda/transport/sts';
+import { setStsTimeouts, stsTargetForRole } from '../nodes/AwsLambda/transport/sts';
 import type { LocalAws } from './support/aws-endpoint';
 import { DEFAULT_EXTERNAL_ID, DEFAULT_KEY, DEFAULT_ROLE_ARN } from './support/aws-endpoint';
 import { credentialTestContext } from './support/engine';
-import { accessKeyCredential, assumeRoleCredential, useLocalAws } from './support/lambda-node';
+import { accessKeyCredential, assumeRoleCredential, invokeParameters, runLambda, useLocalAws } from './support/lambda-node';
 
 const CHINA_ROLE_ARN = 'arn:aws-cn:iam::123456789012:role/n8n-lambda-invoker-cn';
 const GOVCLOUD_ROLE_ARN = 'arn:aws-us-gov:iam::123456789012:role/n8n-lambda-invoker-gov';
@@ -90,5 +90,30 @@ describe('Test button: really asks AWS', () => {
 		const result = await pressRoleTest({ roleSessionName: 'button-hung' });
 		expect(result.status).toBe('Error');
 		expect(result.message).toMatch(/STS at http:\/\/127\.0\.0\.1:\d+ did not answer within 0\.3 seconds/);
+	});
+});
+
+describe('STS Region for a role in an execution', () => {
+	it.each([
+		[DEFAULT_ROLE_ARN, 'eu-west-1', undefined, 'eu-west-1'],
+		[CHINA_ROLE_ARN, 'cn-northwest-1', undefined, 'cn-northwest-1'],
+		[CHINA_ROLE_ARN, 'us-east-1', undefined, 'cn-north-1'],
+		[GOVCLOUD_ROLE_ARN, 'eu-west-1', undefined, 'us-gov-west-1'],
+		[DEFAULT_ROLE_ARN, 'us-east-1', 'https://sts.eu-central-1.amazonaws.com', 'eu-central-1'],
+		[CHINA_ROLE_ARN, 'cn-north-1', 'https://sts-fips.cn-northwest-1.amazonaws.com.cn', 'cn-northwest-1'],
+		[DEFAULT_ROLE_ARN, 'ap-south-1', 'http://127.0.0.1:4566', 'ap-south-1'],
+	])('%s with the node in %s and STS endpoint %s: signed for %s', (roleArn, nodeRegion, endpoint, expected) => {
+		expect(stsTargetForRole(roleArn, nodeRegion, endpoint).region).toBe(expected);
+	});
+
+	it('assumes a China role in China while the node\'s Region is commercial', async () => {
+		const result = await runLambda(aws, {
+			parameters: invokeParameters('echo', { authentication: 'assumeRole' }),
+			credentials: {
+				awsLambdaAssumeRoleApi: assumeRoleCredential(aws, { roleArn: CHINA_ROLE_ARN, externalId: '', roleSessionName: 'cn-run' }),
+			},
+		});
+		expect(result.error).toBeUndefined();
+		expect(signedRegions()).toEqual(['AssumeRole@cn-north-1', 'Invoke@us-east-1']);
 	});
 });

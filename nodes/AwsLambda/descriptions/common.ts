@@ -78,7 +78,7 @@ export const dynamicCredentialsProperty: INodeProperties = {
 	placeholder: 'Add Dynamic Credential',
 	default: {},
 	description:
-		'Keys evaluated per item (for example from an expression) that replace the access key pair of the credential. With Assume Role they are the identity that assumes the role.',
+		'Keys evaluated per item that replace the access key pair of the credential. With Assume Role they are the identity that assumes the role. The secret and the token must be expressions: a typed-in value is saved in plain text with the workflow.',
 	options: [
 		{
 			displayName: 'Dynamic Access Key ID',
@@ -86,7 +86,7 @@ export const dynamicCredentialsProperty: INodeProperties = {
 			type: 'string',
 			default: '',
 			description:
-				'Use this input to authenticate with AWS if you are using a dynamically-generated access key. Otherwise, use the connection to enter a static access key ID.',
+				'Use this input to authenticate with AWS if you are using a dynamically-generated access key. Otherwise, use the connection to enter a static access key ID. May be typed in (it is not a secret) or an expression; an expression that resolves to nothing fails the item.',
 		},
 		{
 			displayName: 'Dynamic Secret Access Key',
@@ -95,7 +95,7 @@ export const dynamicCredentialsProperty: INodeProperties = {
 			typeOptions: { password: true },
 			default: '',
 			description:
-				'Use this input to authenticate with AWS if you are using a dynamically-generated secret access key. Otherwise, use the connection to enter a static secret access key.',
+				'Use this input to authenticate with AWS if you are using a dynamically-generated secret access key. Otherwise, use the connection to enter a static secret access key. Must be an expression, e.g. {{ $json.secretAccessKey }} or {{ $secrets.vault.name }}: a typed-in value would be saved in plain text in the workflow, its history and every execution, and is refused.',
 		},
 		{
 			displayName: 'Dynamic Session Token',
@@ -104,7 +104,7 @@ export const dynamicCredentialsProperty: INodeProperties = {
 			typeOptions: { password: true },
 			default: '',
 			description:
-				'Use this input to authenticate with AWS if you are using an optional dynamically-generated session token (temporary keys)',
+				'Use this input to authenticate with AWS if you are using an optional dynamically-generated session token (temporary keys). Must be an expression, like the Dynamic Secret Access Key: a typed-in token is refused.',
 		},
 	],
 };

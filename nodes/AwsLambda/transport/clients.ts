@@ -88,16 +88,6 @@ export class LambdaClients {
 		}
 	}
 
-	/** Connections currently open (in use or idle), across every client. */
-	openSockets(): number {
-		const count = (pool: NodeJS.ReadOnlyDict<Socket[]>) =>
-			Object.values(pool).reduce((sum, sockets) => sum + (sockets?.length ?? 0), 0);
-		return [this.agents.http, this.agents.https].reduce(
-			(sum, agent) => sum + count(agent.sockets) + count(agent.freeSockets),
-			0,
-		);
-	}
-
 	async destroy(): Promise<void> {
 		this.clients.clear();
 		this.agents.http.destroy();
@@ -113,6 +103,7 @@ export class LambdaClients {
 
 	private create(access: AwsAccess, region: string, kind: CallKind, settings: CallSettings): CachedClient {
 		const cached: CachedClient = { client: this.build(access, region, kind, settings) };
+		// Only records the built client; a failure reaches the callers awaiting `client`.
 		cached.client.then(
 			(client) => (cached.resolved = client),
 			() => undefined,
@@ -225,6 +216,6 @@ function isRefusedByAws(error: unknown, isAwsAnswer: (error: unknown) => boolean
 /** Failures of the DNS lookup or the TCP connect: not one byte of the request was written. */
 const BEFORE_CONNECTION = new Set(['getaddrinfo', 'connect']);
 
-export function neverSent(error: unknown): boolean {
+function neverSent(error: unknown): boolean {
 	return BEFORE_CONNECTION.has((error as { syscall?: string } | undefined)?.syscall ?? '');
 }

@@ -250,6 +250,7 @@ async function prepare(execute: IExecuteFunctions, itemIndex: number): Promise<P
 	const qualifier = pickQualifier(execute, itemIndex, reference.qualifier, options.qualifier);
 	const invocationType = execute.getNodeParameter('invocationType', itemIndex) as InvocationType;
 	const sendInputItem = options.sendInputItem === true;
+	// Checked here so that no request leaves before every item is valid; `run` builds the text again.
 	payloadText(execute, itemIndex, sendInputItem, invocationType);
 	const access = await accessForItem(execute, itemIndex, region);
 	const timeoutMs =

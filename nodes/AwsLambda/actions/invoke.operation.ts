@@ -339,7 +339,10 @@ async function run(prepared: PreparedInvoke, context: RunContext): Promise<INode
 	const response = await sendAws(context, prepared.call, async (client, signal) =>
 		await client.send(new InvokeCommand(input), { abortSignal: signal }),
 	);
-	const logs = response.LogResult ? Buffer.from(response.LogResult, 'base64').toString('utf8') : undefined;
+	// A function may print what it received, secrets included.
+	const logs = response.LogResult
+		? redact(Buffer.from(response.LogResult, 'base64').toString('utf8'), prepared.call.access.secrets)
+		: undefined;
 	const body = bodyBytes(response);
 	const summary: IDataObject = {
 		statusCode: response.StatusCode,

@@ -95,7 +95,7 @@ export const dynamicCredentialsProperty: INodeProperties = {
 			typeOptions: { password: true },
 			default: '',
 			description:
-				'Use this input to authenticate with AWS if you are using a dynamically-generated secret access key. Otherwise, use the connection to enter a static secret access key. Must be an expression, e.g. {{ $json.secretAccessKey }} or {{ $secrets.vault.name }}: a typed-in value would be saved in plain text in the workflow, its history and every execution, and is refused.',
+				'Use this input to authenticate with AWS if you are using a dynamically-generated secret access key. Otherwise, use the connection to enter a static secret access key. Must be an expression that reads it from a previous node or from {{ $secrets.vault.name }}: a typed-in value would be saved in plain text in the workflow, its history and every execution, and is refused.',
 		},
 		{
 			displayName: 'Dynamic Session Token',

@@ -101,7 +101,7 @@ export function readDynamicKeyPair(source: Source, dynamic: IDataObject, raw?: I
 			throw inputError(
 				source.node,
 				source.itemIndex,
-				'Dynamic Session Token',
+				DYNAMIC_FIELDS.sessionToken.label,
 				'a session token was given without an access key pair',
 				'A session token belongs to temporary keys: also fill Dynamic Access Key ID and Dynamic Secret Access Key, or clear the token.',
 			);
@@ -109,7 +109,7 @@ export function readDynamicKeyPair(source: Source, dynamic: IDataObject, raw?: I
 		return undefined;
 	}
 	if (!accessKeyId || !secretAccessKey) {
-		const missing = accessKeyId ? 'Dynamic Secret Access Key' : 'Dynamic Access Key ID';
+		const missing = DYNAMIC_FIELDS[accessKeyId ? 'secretAccessKey' : 'accessKeyId'].label;
 		throw inputError(
 			source.node,
 			source.itemIndex,

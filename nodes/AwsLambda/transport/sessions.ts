@@ -50,10 +50,6 @@ export class SessionCache {
 		return this.issuedSecrets.get(key) ?? [];
 	}
 
-	get size(): number {
-		return this.sessions.size;
-	}
-
 	private usable(key: string): Session | undefined {
 		const session = this.sessions.get(key);
 		if (!session || (session.issued && this.needsRenewal(session.issued, Date.now()))) return undefined;
@@ -107,14 +103,15 @@ function touch<Value>(map: Map<string, Value>, key: string, value: Value, max = 
 async function untilAborted<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
 	if (!signal) return await promise;
 	signal.throwIfAborted();
-	let onAbort: (() => void) | undefined;
+	let stopWaiting: (reason: unknown) => void = () => undefined;
 	const aborted = new Promise<never>((_, reject) => {
-		onAbort = () => reject(signal.reason);
-		signal.addEventListener('abort', onAbort, { once: true });
+		stopWaiting = reject;
 	});
+	const onAbort = () => stopWaiting(signal.reason);
+	signal.addEventListener('abort', onAbort, { once: true });
 	try {
 		return await Promise.race([promise, aborted]);
 	} finally {
-		signal.removeEventListener('abort', onAbort as () => void);
+		signal.removeEventListener('abort', onAbort);
 	}
 }

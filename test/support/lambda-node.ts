@@ -1,3 +1,5 @@
+import { isDeepStrictEqual } from 'node:util';
+
 import type { IDataObject, INodeExecutionData, INodeParameters } from 'n8n-workflow';
 
 import { AwsLambdaAccessKeyApi } from '../../credentials/AwsLambdaAccessKeyApi.credentials';
@@ -103,17 +105,22 @@ export async function runLambda(aws: LocalAws, run: LambdaRun): Promise<RunResul
 }
 
 /**
- * Every string anywhere in a run's result: output JSON, error text, the error object, logs. The
- * error's `node` (the workflow's own node definition, parameters as the user typed them) is left out.
+ * Every string the node added to a run's result: output JSON (without the input fields n8n passed
+ * through, which are the user's own data), error text, the error object with its node, logs.
  */
-export function everythingVisible(result: RunResult): string {
-	const raw = serialisable(result.error?.raw) as Record<string, unknown> | undefined;
-	if (raw && typeof raw === 'object') delete raw.node;
+export function everythingVisible(result: RunResult, inputs: Array<IDataObject | INodeExecutionData> = []): string {
 	return JSON.stringify({
-		items: result.items,
-		error: result.error && { message: result.error.message, description: result.error.description, raw },
+		items: result.items.map((item) => producedFields(item, inputs)),
+		error: result.error && { message: result.error.message, description: result.error.description, raw: serialisable(result.error.raw) },
 		logs: result.logs,
 	});
+}
+
+function producedFields(item: INodeExecutionData, inputs: Array<IDataObject | INodeExecutionData>): INodeExecutionData {
+	const paired = inputs[(item.pairedItem as { item?: number } | undefined)?.item ?? 0];
+	const input = (paired && 'json' in paired ? paired.json : paired) as IDataObject | undefined;
+	const produced = Object.entries(item.json).filter(([field, value]) => !isDeepStrictEqual(value, input?.[field]));
+	return { ...item, json: Object.fromEntries(produced) };
 }
 
 function serialisable(value: unknown): unknown {

@@ -11,7 +11,7 @@ import type { IExecuteFunctions, INode } from 'n8n-workflow';
 
 import { operation as invokeOperation } from '../nodes/AwsLambda/actions/invoke.operation';
 import { sendAws } from '../nodes/AwsLambda/actions/shared';
-import { LambdaClients } from '../nodes/AwsLambda/transport/clients';
+import { LambdaClients, neverSent } from '../nodes/AwsLambda/transport/clients';
 import { buildAccess } from '../nodes/AwsLambda/transport/credentials';
 import type { AwsKey, LocalAws } from './support/aws-endpoint';
 import { DEFAULT_KEY } from './support/aws-endpoint';
@@ -152,6 +152,17 @@ describe('Invoke retries only what provably did not run', () => {
 		}
 		expect(asked).toHaveLength(2);
 		expect(invokes()).toHaveLength(1);
+	});
+
+	it('takes connect failures on every address of a dual-stack host as nothing sent, and nothing else', async () => {
+		// Node's report when each address of a host refused the connection (seen from a real run).
+		const refused = (address: string) =>
+			Object.assign(new Error(`connect ECONNREFUSED ${address}:443`), { code: 'ECONNREFUSED', syscall: 'connect', address });
+		const everyAddress = Object.assign(new AggregateError([refused('127.0.0.1'), refused('::1')]), { code: 'ECONNREFUSED' });
+		expect(neverSent(everyAddress)).toBe(true);
+		const oneWrote = new AggregateError([refused('127.0.0.1'), Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' })]);
+		expect(neverSent(oneWrote)).toBe(false);
+		expect(neverSent(new AggregateError([]))).toBe(false);
 	});
 
 	it('retries a connection not established within the connect timeout, and the function runs once', async () => {

@@ -216,6 +216,9 @@ function isRefusedByAws(error: unknown, isAwsAnswer: (error: unknown) => boolean
 /** Failures of the DNS lookup or the TCP connect: not one byte of the request was written. */
 const BEFORE_CONNECTION = new Set(['getaddrinfo', 'connect']);
 
-function neverSent(error: unknown): boolean {
-	return BEFORE_CONNECTION.has((error as { syscall?: string } | undefined)?.syscall ?? '');
+export function neverSent(error: unknown): boolean {
+	const { syscall, errors } = (error ?? {}) as { syscall?: string; errors?: unknown };
+	// A host with IPv4 and IPv6 addresses is tried on each; Node then reports every failure together.
+	if (Array.isArray(errors)) return errors.length > 0 && errors.every(neverSent);
+	return BEFORE_CONNECTION.has(syscall ?? '');
 }

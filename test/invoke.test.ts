@@ -100,6 +100,11 @@ describe('Invoke through the n8n engine', () => {
 		expect((result.items[0].json.payload as any).clientContext).toEqual({ custom: { tenant: 'acme' } });
 	});
 
+	it('sends no client context for the field\'s empty default', async () => {
+		await runLambda(aws, { parameters: invokeParameters('echo', { options: { clientContext: '{}' } }) });
+		expect(invokes()[0].clientContext).toBeUndefined();
+	});
+
 	it('sends each input item as the payload, with per-item expressions and pairing', async () => {
 		const result = await runLambda(aws, {
 			parameters: invokeParameters('echo', { options: { sendInputItem: true } }),

@@ -231,6 +231,8 @@ export function encodeClientContext(node: INode, itemIndex: number, value: unkno
 			'Use an object such as {"custom": {"tenant": "acme"}}; the function receives it as context.clientContext.',
 		);
 	}
+	// The field's default is `{}`: an empty context is the same as none, so no header is sent.
+	if (Object.keys(parsed).length === 0) return undefined;
 	const encoded = Buffer.from(JSON.stringify(parsed), 'utf8').toString('base64');
 	if (encoded.length > LIMITS.clientContextBase64Bytes) {
 		throw inputError(

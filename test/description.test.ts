@@ -11,7 +11,9 @@ const properties = node.description.properties;
 
 /** Labels of the inputs n8n shows for an operation, including collection fields. */
 function visibleLabels(operation: string): string[] {
-	const parameters = { operation, authentication: 'accessKey', returnAll: false };
+	// Resolved with their defaults as n8n does on load, so parameters added later (Resource) take their default.
+	const stored = { operation, authentication: 'accessKey', returnAll: false };
+	const parameters = NodeHelpers.getNodeParameters(properties, stored, true, false, null, node.description) ?? stored;
 	const shown = properties.filter((property) => NodeHelpers.displayParameter(parameters, property, null, node.description));
 	return shown.flatMap((property) => [
 		property.displayName,

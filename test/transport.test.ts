@@ -9,8 +9,8 @@ import { connect, createServer } from 'node:net';
 import { InvokeCommand } from '@aws-sdk/client-lambda';
 import type { IExecuteFunctions, INode } from 'n8n-workflow';
 
-import { operation as invokeOperation } from '../nodes/AwsLambda/actions/invoke.operation';
-import { sendAws } from '../nodes/AwsLambda/actions/shared';
+import { operation as invokeOperation } from '../nodes/AwsLambda/actions/function/invoke.operation';
+import { sendAws } from '../nodes/AwsLambda/transport/send';
 import { LambdaClients, neverSent } from '../nodes/AwsLambda/transport/clients';
 import { buildAccess } from '../nodes/AwsLambda/transport/credentials';
 import type { AwsKey, LocalAws } from './support/aws-endpoint';

@@ -6,8 +6,7 @@ import type {
 	NodeConnectionType,
 } from 'n8n-workflow';
 
-import * as invoke from './actions/invoke.operation';
-import * as listFunctions from './actions/listFunctions.operation';
+import * as lambdaFunction from './actions/function/Function.resource';
 import { route } from './actions/router';
 import { authenticationProperty, dynamicCredentialsProperty, regionProperty } from './descriptions/common';
 import { awsLambdaCredentialTest } from './methods/credentialTest';
@@ -45,29 +44,16 @@ export class AwsLambda implements INodeType {
 		properties: [
 			authenticationProperty,
 			{
-				displayName: 'Operation',
-				name: 'operation',
+				displayName: 'Resource',
+				name: 'resource',
 				type: 'options',
 				noDataExpression: true,
-				options: [
-					{
-						name: 'Invoke',
-						value: 'invoke',
-						description: 'Invoke an AWS Lambda function',
-						action: 'Invoke a function',
-					},
-					{
-						name: 'List Functions',
-						value: 'listFunctions',
-						description: 'List information and metadata about AWS Lambda functions',
-						action: 'List functions',
-					},
-				],
-				default: 'invoke',
+				options: [{ name: 'Function', value: 'function' }],
+				default: 'function',
 			},
+			lambdaFunction.operationProperty,
 			regionProperty,
-			...invoke.description,
-			...listFunctions.description,
+			...lambdaFunction.description,
 			dynamicCredentialsProperty,
 		],
 	};

@@ -1,20 +1,24 @@
 import type { IExecuteFunctions, INode, INodeExecutionData } from 'n8n-workflow';
 import { NodeApiError, NodeOperationError } from 'n8n-workflow';
 
+import { redactedNode } from '../input/errors';
 import { LambdaClients } from '../transport/clients';
 import { FunctionError, redact } from '../transport/errors';
-import { redactedNode } from '../validation';
-import * as invoke from './invoke.operation';
-import * as listFunctions from './listFunctions.operation';
-import type { AwsCall } from './shared';
+import type { AwsCall } from '../transport/send';
+import * as lambdaFunction from './function/Function.resource';
+import type { AwsLambdaType } from './node.type';
 import type { Operation } from './types';
 
 /** What the router needs of any operation's prepared item: the call, whose access knows the secrets. */
 type Prepared = { call: AwsCall };
 
-const operations: Record<string, Operation<Prepared>> = {
-	invoke: invoke.operation as Operation<Prepared>,
-	listFunctions: listFunctions.operation as Operation<Prepared>,
+type OperationMap = { [Resource in keyof AwsLambdaType]: Record<AwsLambdaType[Resource], Operation<Prepared>> };
+
+const operations: OperationMap = {
+	function: {
+		invoke: lambdaFunction.invoke.operation,
+		listFunctions: lambdaFunction.listFunctions.operation,
+	},
 };
 
 type Outcome = INodeExecutionData[] | Error;
@@ -25,11 +29,7 @@ type Outcome = INodeExecutionData[] | Error;
  * pairedItem.
  */
 export async function route(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
-	const name = this.getNodeParameter('operation', 0) as string;
-	const operation = operations[name];
-	if (!operation) {
-		throw new NodeOperationError(redactedNode(this.getNode()), `The operation "${name}" is not supported`);
-	}
+	const operation = chosenOperation(this);
 	const itemCount = this.getInputData().length;
 	const continueOnFail = this.continueOnFail();
 
@@ -69,6 +69,24 @@ export async function route(this: IExecuteFunctions): Promise<INodeExecutionData
 		throw new NodeOperationError(redactedNode(this.getNode()), 'The execution was stopped before every item ran');
 	}
 	return [outcomes.flatMap((outcome, itemIndex) => pair(outcome, itemIndex))];
+}
+
+/** The stored names are only strings: an unknown one (a newer workflow on an older package) is refused. */
+function chosenOperation(execute: IExecuteFunctions): Operation<Prepared> {
+	const resource = String(execute.getNodeParameter('resource', 0));
+	const name = String(execute.getNodeParameter('operation', 0));
+	if (!isKeyOf(operations, resource)) {
+		throw new NodeOperationError(redactedNode(execute.getNode()), `The resource "${resource}" is not supported`);
+	}
+	const byName = operations[resource];
+	if (!isKeyOf(byName, name)) {
+		throw new NodeOperationError(redactedNode(execute.getNode()), `The operation "${name}" is not supported`);
+	}
+	return byName[name];
+}
+
+function isKeyOf<Map extends object>(map: Map, key: string): key is Extract<keyof Map, string> {
+	return Object.prototype.hasOwnProperty.call(map, key);
 }
 
 /**

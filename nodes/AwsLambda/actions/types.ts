@@ -1,12 +1,9 @@
 import type { IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
 
-import type { LambdaClients } from '../transport/clients';
+import type { SendContext } from '../transport/send';
 
-export interface RunContext {
+export interface RunContext extends SendContext {
 	execute: IExecuteFunctions;
-	clients: LambdaClients;
-	/** Fires when the user stops the execution; passed to every SDK call. */
-	signal?: AbortSignal;
 }
 
 /**

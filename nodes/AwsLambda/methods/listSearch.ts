@@ -6,12 +6,14 @@ import type {
 	INodeListSearchResult,
 } from 'n8n-workflow';
 
-import { sendAws } from '../actions/shared';
+import { inputError } from '../input/errors';
+import { LIMITS } from '../input/limits';
+import { assertRegion } from '../input/region';
 import { LambdaClients } from '../transport/clients';
 import type { Authentication } from '../transport/credentials';
 import { credentialTypeFor, resolveAccess } from '../transport/credentials';
 import { loadLambdaSdk } from '../transport/sdk';
-import { assertRegion, inputError, LIMITS } from '../validation';
+import { sendAws } from '../transport/send';
 
 /** Stop scanning once a filtered search has this many matches; the list asks for more as the user scrolls. */
 const ENOUGH_MATCHES = 20;

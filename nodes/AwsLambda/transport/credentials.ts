@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@aws-sdk/types';
 import type { ICredentialDataDecryptedObject, IDataObject, INode } from 'n8n-workflow';
 
-import { inputError } from '../validation';
+import { inputError } from '../input/errors';
 import { SessionCache } from './sessions';
 import type { RoleRequest } from './sts';
 import { assumeRole, stsTargetForRole } from './sts';

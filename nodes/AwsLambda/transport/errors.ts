@@ -1,7 +1,7 @@
 import type { IDataObject, INode, JsonObject } from 'n8n-workflow';
 import { NodeApiError } from 'n8n-workflow';
 
-import { redactedNode } from '../validation';
+import { redactedNode } from '../input/errors';
 import { AssumeRoleError, MalformedStsResponseError, StsTimeoutError } from './credentials';
 
 export interface FailureContext {

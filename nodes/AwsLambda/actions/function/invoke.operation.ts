@@ -6,31 +6,34 @@ import type {
 	INodeParameterResourceLocator,
 	INodeProperties,
 } from 'n8n-workflow';
+import { updateDisplayOptions } from 'n8n-workflow';
 
-import { ERROR_DOCUMENT_MARGIN_BYTES, SYNC_RESPONSE_LIMIT_BYTES } from '../transport/bodyCollector';
-import { FunctionError, redact } from '../transport/errors';
-import { loadLambdaSdk } from '../transport/sdk';
-import type { FunctionReferenceMode } from '../validation';
-import { encodeClientContext, inputError, parseFunctionReference, serializePayload } from '../validation';
-import type { AwsCall } from './shared';
-import { accessForItem, boundedInteger, regionForItem, sendAws } from './shared';
-import type { Operation, RunContext } from './types';
-
-const show = { show: { operation: ['invoke'] } };
+import { inputError } from '../../input/errors';
+import type { FunctionReferenceMode } from '../../input/functionReference';
+import { parseFunctionReference } from '../../input/functionReference';
+import { encodeClientContext, serializePayload } from '../../input/json';
+import { boundedInteger } from '../../input/limits';
+import { regionForItem } from '../../input/region';
+import { accessForItem } from '../../transport/access';
+import { ERROR_DOCUMENT_MARGIN_BYTES, SYNC_RESPONSE_LIMIT_BYTES } from '../../transport/bodyCollector';
+import { FunctionError, redact } from '../../transport/errors';
+import { loadLambdaSdk } from '../../transport/sdk';
+import type { AwsCall } from '../../transport/send';
+import { sendAws } from '../../transport/send';
+import type { Operation, RunContext } from '../types';
 
 /** Longer than Lambda's 15-minute maximum run time, so the default never cuts a running function. */
 const DEFAULT_TIMEOUT_SECONDS = 960;
 const DEFAULT_CONCURRENCY = 10;
 const DEFAULT_MAX_ATTEMPTS = 3;
 
-export const description: INodeProperties[] = [
+const properties: INodeProperties[] = [
 	{
 		displayName: 'Function Name or ARN',
 		name: 'functionName',
 		type: 'resourceLocator',
 		default: { mode: 'list', value: '' },
 		required: true,
-		displayOptions: show,
 		description:
 			'This can be a function name (my-function), name with alias (my-function:v1), or function ARN (arn:aws:lambda:us-west-2:123456789012:function:my-function). A full ARN selects its own Region.',
 		modes: [
@@ -78,7 +81,6 @@ export const description: INodeProperties[] = [
 		displayName: 'Invoke Type',
 		name: 'invocationType',
 		type: 'options',
-		displayOptions: show,
 		options: [
 			{
 				name: 'Request Response',
@@ -106,7 +108,6 @@ export const description: INodeProperties[] = [
 		name: 'payload',
 		type: 'json',
 		default: '{}',
-		displayOptions: show,
 		description:
 			'The payload to send the lambda function. This can be a JSON string or object that can be serialized into JSON. Empty means {}. Ignored when the option Send Input Item as Payload is on.',
 	},
@@ -116,7 +117,6 @@ export const description: INodeProperties[] = [
 		type: 'collection',
 		placeholder: 'Add Option',
 		default: {},
-		displayOptions: show,
 		options: [
 			{
 				displayName: 'Client Context',
@@ -204,6 +204,8 @@ export const description: INodeProperties[] = [
 		],
 	},
 ];
+
+export const description = updateDisplayOptions({ show: { resource: ['function'], operation: ['invoke'] } }, properties);
 
 type ResponseFormat = 'auto' | 'json' | 'text' | 'binary';
 

@@ -1,80 +1,20 @@
 import type { LambdaClient } from '@aws-sdk/client-lambda';
-import type { ICredentialDataDecryptedObject, IDataObject, IExecuteFunctions, INode, NodeApiError } from 'n8n-workflow';
+import type { NodeApiError } from 'n8n-workflow';
 import { NodeOperationError } from 'n8n-workflow';
 
-import type { AwsAccess, Authentication } from '../transport/credentials';
-import { credentialTypeFor, forgetRejectedSession, resolveAccess } from '../transport/credentials';
-import { ResponseTooLargeError } from '../transport/bodyCollector';
-import type { CallSettings } from '../transport/clients';
-import type { FailureContext } from '../transport/errors';
-import { toNodeApiError } from '../transport/errors';
-import { assertRegion, inputError, redactedNode } from '../validation';
-import type { RunContext } from './types';
+import { redactedNode } from '../input/errors';
+import { ResponseTooLargeError } from './bodyCollector';
+import type { CallSettings, LambdaClients } from './clients';
+import type { AwsAccess } from './credentials';
+import { forgetRejectedSession } from './credentials';
+import type { FailureContext } from './errors';
+import { toNodeApiError } from './errors';
 
-/**
- * The selected credential, read once per node execution: in n8n every read decrypts it again.
- * Keys that change per item belong in Dynamic Credentials, which are evaluated per item.
- */
-const credentialsByExecution = new WeakMap<IExecuteFunctions, Map<string, Promise<ICredentialDataDecryptedObject>>>();
-
-async function selectedCredential(
-	execute: IExecuteFunctions,
-	credentialType: string,
-): Promise<ICredentialDataDecryptedObject | undefined> {
-	if (!execute.getNode().credentials?.[credentialType]) return undefined;
-	let byType = credentialsByExecution.get(execute);
-	if (!byType) credentialsByExecution.set(execute, (byType = new Map()));
-	let credential = byType.get(credentialType);
-	if (!credential) {
-		credential = execute.getCredentials(credentialType, 0);
-		byType.set(credentialType, credential);
-	}
-	return await credential;
-}
-
-/** Reads the credential and Dynamic Credentials of one item into signing material. No network. */
-export async function accessForItem(
-	execute: IExecuteFunctions,
-	itemIndex: number,
-	region: string,
-): Promise<AwsAccess> {
-	const authentication = execute.getNodeParameter('authentication', itemIndex, 'accessKey') as Authentication;
-	const node = execute.getNode();
-	const credential = await selectedCredential(execute, credentialTypeFor(authentication));
-	return resolveAccess({
-		node,
-		itemIndex,
-		authentication,
-		dynamic: execute.getNodeParameter('dynamicCredentials', itemIndex, {}) as IDataObject,
-		credential,
-		region,
-		signal: execute.getExecutionCancelSignal(),
-	});
-}
-
-export function regionForItem(execute: IExecuteFunctions, itemIndex: number): string {
-	return assertRegion(execute.getNode(), itemIndex, execute.getNodeParameter('region', itemIndex));
-}
-
-export function boundedInteger(
-	node: INode,
-	itemIndex: number,
-	field: string,
-	value: unknown,
-	min: number,
-	max: number,
-): number {
-	const number = Number(value);
-	if (!Number.isInteger(number) || number < min || number > max) {
-		throw inputError(
-			node,
-			itemIndex,
-			field,
-			`${String(value)} is not a whole number from ${min} to ${max}`,
-			`Enter a value from ${min} to ${max}.`,
-		);
-	}
-	return number;
+/** What a call needs of its execution: the clients to send with, and the signal that cancels it. */
+export interface SendContext {
+	clients: LambdaClients;
+	/** Fires when the user stops the execution; passed to every SDK call. */
+	signal?: AbortSignal;
 }
 
 export interface AwsCall {
@@ -95,7 +35,7 @@ type Send<Output> = (client: LambdaClient, signal?: AbortSignal) => Promise<Outp
  * repeated: AWS refused the first call, so nothing ran twice.
  */
 export async function sendAws<Output>(
-	context: Pick<RunContext, 'clients' | 'signal'>,
+	context: SendContext,
 	call: AwsCall,
 	send: Send<Output>,
 ): Promise<Output> {

@@ -1,23 +1,25 @@
 import type { FunctionConfiguration, ListFunctionsCommandInput } from '@aws-sdk/client-lambda';
 import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
+import { updateDisplayOptions } from 'n8n-workflow';
 
-import { loadLambdaSdk } from '../transport/sdk';
-import { assertRegion, inputError, LIMITS } from '../validation';
-import type { AwsCall } from './shared';
-import { accessForItem, boundedInteger, regionForItem, sendAws } from './shared';
-import type { Operation, RunContext } from './types';
+import { inputError } from '../../input/errors';
+import { boundedInteger, LIMITS } from '../../input/limits';
+import { assertRegion, regionForItem } from '../../input/region';
+import { accessForItem } from '../../transport/access';
+import { loadLambdaSdk } from '../../transport/sdk';
+import type { AwsCall } from '../../transport/send';
+import { sendAws } from '../../transport/send';
+import type { Operation, RunContext } from '../types';
 
-const show = { show: { operation: ['listFunctions'] } };
 /** Listing is cheap and idempotent; the SDK's standard retry applies. */
 const LIST_SETTINGS = { timeoutMs: 60_000, maxAttempts: 5 };
 
-export const description: INodeProperties[] = [
+const properties: INodeProperties[] = [
 	{
 		displayName: 'Return All',
 		name: 'returnAll',
 		type: 'boolean',
 		default: false,
-		displayOptions: show,
 		description: 'Whether to return all results or only up to a given limit',
 	},
 	{
@@ -26,7 +28,7 @@ export const description: INodeProperties[] = [
 		type: 'number',
 		typeOptions: { minValue: 1, maxValue: 50 },
 		default: 50,
-		displayOptions: { show: { operation: ['listFunctions'], returnAll: [false] } },
+		displayOptions: { show: { returnAll: [false] } },
 		description:
 			'Provide an integer value for the maximum amount of items that will be returned. Provide a value from 1 to 50.',
 	},
@@ -35,7 +37,7 @@ export const description: INodeProperties[] = [
 		name: 'marker',
 		type: 'string',
 		default: '',
-		displayOptions: { show: { operation: ['listFunctions'], returnAll: [false] } },
+		displayOptions: { show: { returnAll: [false] } },
 		description:
 			'Specify the pagination token that\'s returned by a previous request to retrieve the next page of results. It is the NextMarker field of the previous call\'s output.',
 	},
@@ -45,7 +47,6 @@ export const description: INodeProperties[] = [
 		type: 'collection',
 		placeholder: 'Add Option',
 		default: {},
-		displayOptions: show,
 		options: [
 			{
 				displayName: 'Function Version',
@@ -96,6 +97,8 @@ export const description: INodeProperties[] = [
 		],
 	},
 ];
+
+export const description = updateDisplayOptions({ show: { resource: ['function'], operation: ['listFunctions'] } }, properties);
 
 interface PreparedList {
 	call: AwsCall;

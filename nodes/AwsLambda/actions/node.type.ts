@@ -1,0 +1,4 @@
+/** Every resource of the node with its operations: the router's map must cover exactly these. */
+export type AwsLambdaType = {
+	function: 'invoke' | 'listFunctions';
+};

@@ -86,10 +86,11 @@ const listTool = lambdaTool(LIST_TOOL, {
 /** What `n8n import:workflow` needs; the database fills in the rest. */
 type AgentWorkflow = Pick<IWorkflowBase, 'name' | 'nodes' | 'connections' | 'settings' | 'active'> & { id: string };
 
-function agentWorkflow(id: string, agentVersion: number, tool: INode): AgentWorkflow {
+function agentWorkflow(agentVersion: number, agentCase: AgentCase): AgentWorkflow {
+	const { tool } = agentCase;
 	return {
-		id,
-		name: `${id} (AI Agent ${agentVersion})`,
+		id: `e2eAgent${agentCase.slug}V${String(agentVersion).replace('.', '_')}`,
+		name: `AI Agent ${agentVersion} with the AWS Lambda tool: ${agentCase.slug}`,
 		active: false,
 		settings: { executionOrder: 'v1' },
 		nodes: [
@@ -346,7 +347,7 @@ export async function runAgentChecks(line: N8nLine, userFolder: string, aws: Loc
 	try {
 		const cases = [invokeCase(), functionErrorCase(), awsErrorCase(), listCase()];
 		const runs = agentVersions(line).flatMap((version) =>
-			cases.map((agentCase) => ({ version, agentCase, workflow: agentWorkflow(`e2eAgent${agentCase.slug}V${String(version).replace('.', '_')}`, version, agentCase.tool) })),
+			cases.map((agentCase) => ({ version, agentCase, workflow: agentWorkflow(version, agentCase) })),
 		);
 		let started = performance.now();
 		const importProblem = await importFixtures(line, userFolder, aws, openai, runs.map((run) => run.workflow));

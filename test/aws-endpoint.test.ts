@@ -100,8 +100,8 @@ describe('Lambda ListFunctions', () => {
 			marker = page.NextMarker;
 			pages++;
 		} while (marker);
-		expect(names).toHaveLength(131);
-		expect(new Set(names).size).toBe(131);
+		expect(names).toHaveLength(136);
+		expect(new Set(names).size).toBe(136);
 		expect(pages).toBe(3);
 	});
 

@@ -4,7 +4,7 @@ export interface FaultMatch {
 	functionName?: string;
 }
 
-export type FaultKind = 'throttle' | 'serverError' | 'resetConnection' | 'hang' | 'stsMalformed' | 'announceLength' | 'invalidSignature';
+export type FaultKind = 'throttle' | 'serverError' | 'resetConnection' | 'hang' | 'stsMalformed' | 'announceLength' | 'invalidSignature' | 'dropStream';
 
 /** How far a reply gets before the connection drops, for a reset after the function ran. */
 export type ResetStage = 'beforeHeaders' | 'afterHeaders' | 'midBody';
@@ -19,6 +19,7 @@ export interface PendingFault {
 	afterFunctionRuns?: boolean;
 	stage?: ResetStage;
 	bytes?: number;
+	afterBytes?: number;
 }
 
 export interface Faults {
@@ -33,6 +34,8 @@ export interface Faults {
 	hang(count: number, opts?: { match?: FaultMatch }): void;
 	/** A 200 Invoke reply announcing `bytes` of body, sending a few, then holding the connection open. */
 	announceLength(count: number, opts: { bytes: number; match?: FaultMatch }): void;
+	/** Drops a response stream's connection once `afterBytes` of payload were sent (the function ran). */
+	dropStream(count: number, opts: { afterBytes: number; match?: FaultMatch }): void;
 	/** Refuses the signature as AWS does, quoting the canonical request and string to sign received. */
 	invalidSignature(count: number, opts?: { match?: FaultMatch }): void;
 	delay(ms: number): void;
@@ -74,6 +77,10 @@ export class FaultKnobs implements Faults {
 
 	announceLength(count: number, opts: { bytes: number; match?: FaultMatch }): void {
 		this.pending.push({ kind: 'announceLength', remaining: count, match: { action: 'Invoke', ...opts.match }, bytes: opts.bytes });
+	}
+
+	dropStream(count: number, opts: { afterBytes: number; match?: FaultMatch }): void {
+		this.pending.push({ kind: 'dropStream', remaining: count, match: { action: 'InvokeWithResponseStream', ...opts.match }, afterBytes: opts.afterBytes });
 	}
 
 	invalidSignature(count: number, opts: { match?: FaultMatch } = {}): void {

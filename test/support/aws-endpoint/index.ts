@@ -7,12 +7,14 @@ import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { createServer } from 'node:http';
 import type { Socket } from 'node:net';
 import { randomUUID } from 'node:crypto';
+import { once } from 'node:events';
 
 import { FaultKnobs } from './faults';
 import type { PendingFault } from './faults';
 import type { FunctionState } from './functions';
 import { fixtureFunctions } from './functions';
 import type { Reply } from './lambda';
+import type { StreamedReply } from './streaming';
 import { LambdaService, lambdaError } from './lambda';
 import type { KeyRecord, SignatureCheck } from './sigv4';
 import { SIGNATURE_MISMATCH, checkSignature, signatureMismatchMessage } from './sigv4';
@@ -69,6 +71,9 @@ export interface RequestLogEntry {
 	invocationType?: string;
 	logType?: string;
 	clientContext?: unknown;
+	tenantId?: string;
+	/** Payload bytes sent in a response stream's chunks. */
+	streamedBytes?: number;
 	payloadBytes?: number;
 	payload?: string;
 	roleArn?: string;
@@ -184,17 +189,18 @@ export class LocalAws {
 
 	private describe(req: IncomingMessage, rawPath: string, query: Record<string, string>, body: Buffer, form?: Record<string, string>): RequestLogEntry {
 		const base = { at: Date.now(), method: req.method ?? 'GET', path: rawPath, query, hasSessionToken: false, signatureValid: false, status: 0 };
-		const invoke = /^\/2015-03-31\/functions\/([^/]+)\/invocations$/.exec(rawPath);
+		const invoke = /^\/(?:2015-03-31\/functions\/([^/]+)\/invocations|2021-11-15\/functions\/([^/]+)\/(response-streaming-invocations))$/.exec(rawPath);
+
 		if (invoke) {
 			return {
 				...base,
 				service: 'lambda',
-				action: 'Invoke',
+				action: invoke[3] ? 'InvokeWithResponseStream' : 'Invoke',
 				invocationType: header(req, 'x-amz-invocation-type') ?? 'RequestResponse',
 				logType: header(req, 'x-amz-log-type'),
 				payloadBytes: body.length,
 				payload: body.length <= LOGGED_PAYLOAD_LIMIT ? body.toString('utf8') : undefined,
-				functionName: decodeURIComponent(invoke[1]).split(':function:').pop()?.split(':')[0],
+				functionName: decodeURIComponent(invoke[1] ?? invoke[2]).split(':function:').pop()?.split(':')[0],
 			};
 		}
 		if (/^\/2015-03-31\/functions\/?$/.test(rawPath)) return { ...base, service: 'lambda', action: 'ListFunctions' };
@@ -223,7 +229,7 @@ export class LocalAws {
 		const key = signature.key as KeyRecord;
 		const region = signature.region ?? 'us-east-1';
 		if (entry.action === 'ListFunctions') return this.lambda.listFunctions(query, region, key.accountId);
-		if (entry.action === 'Invoke') {
+		if (entry.action === 'Invoke' || entry.action === 'InvokeWithResponseStream') {
 			const outcome = this.lambda.invoke({
 				rawName: decodeURIComponent(entry.path.split('/')[3]),
 				query,
@@ -231,7 +237,9 @@ export class LocalAws {
 					'x-amz-invocation-type': header(req, 'x-amz-invocation-type'),
 					'x-amz-log-type': header(req, 'x-amz-log-type'),
 					'x-amz-client-context': header(req, 'x-amz-client-context'),
+					'x-amz-tenant-id': header(req, 'x-amz-tenant-id'),
 				},
+				streaming: entry.action === 'InvokeWithResponseStream',
 				body,
 				region,
 				accountId: key.accountId,
@@ -241,6 +249,7 @@ export class LocalAws {
 				qualifier: outcome.qualifier,
 				executedVersion: outcome.executedVersion,
 				clientContext: outcome.clientContext,
+				tenantId: outcome.tenantId,
 			});
 			return outcome.reply.status === 200 && outcome.run ? await outcome.run() : outcome.reply;
 		}
@@ -283,6 +292,8 @@ export class LocalAws {
 				return this.announceLength(res, entry, fault.bytes ?? 0);
 			case 'resetConnection':
 				return await this.dropConnection(fault, entry, req, res, () => this.dispatch(entry, signature, req, body, query));
+			case 'dropStream':
+				return await this.send(res, entry, await this.dispatch(entry, signature, req, body, query), fault.afterBytes);
 		}
 	}
 
@@ -315,10 +326,30 @@ export class LocalAws {
 		res.write('{"data":"');
 	}
 
-	private send(res: ServerResponse, entry: RequestLogEntry, reply: Reply): void {
+	/** `dropAfterBytes`: a response stream's connection drops once that much payload went out. */
+	private send(res: ServerResponse, entry: RequestLogEntry, reply: Reply, dropAfterBytes = Infinity): void | Promise<void> {
+		if (reply.stream) return this.sendStream(res, entry, reply, reply.stream, dropAfterBytes);
 		this.record(entry, reply);
 		res.writeHead(reply.status, replyHeaders(entry.service, reply));
 		res.end(reply.body);
+	}
+
+	/** Frames leave as the function produces them (chunked, as AWS streams); the log entry is written once the stream ends. */
+	private async sendStream(res: ServerResponse, entry: RequestLogEntry, reply: Reply, stream: StreamedReply, dropAfterBytes: number): Promise<void> {
+		res.writeHead(reply.status, { ...replyHeaders(entry.service, reply), 'Content-Type': stream.contentType });
+		entry.streamedBytes = 0;
+		for await (const frame of stream.frames) {
+			if (!(await written(res, frame.bytes))) break;
+			entry.streamedBytes += frame.payloadBytes;
+			if (entry.streamedBytes >= dropAfterBytes) {
+				this.record(entry, reply);
+				await flushedToClient(res.socket as Socket);
+				res.socket?.destroy();
+				return;
+			}
+		}
+		res.end();
+		this.record(entry, reply);
 	}
 
 	private record(entry: RequestLogEntry, reply: Reply): void {
@@ -331,9 +362,16 @@ export class LocalAws {
 function replyHeaders(service: RequestLogEntry['service'], reply: Reply): Record<string, string> {
 	const headers: Record<string, string> = { ...reply.headers };
 	if (service !== 'sts') headers['x-amzn-RequestId'] = randomUUID();
-	// As AWS does: every body is announced with its length (writeHead would otherwise make it chunked).
-	headers['Content-Length'] = String(reply.body === undefined ? 0 : Buffer.byteLength(reply.body));
+	// As AWS does: every buffered body is announced with its length (writeHead would otherwise make it chunked); a stream goes chunked.
+	if (!reply.stream) headers['Content-Length'] = String(reply.body === undefined ? 0 : Buffer.byteLength(reply.body));
 	return headers;
+}
+
+/** Writes with backpressure; false once the client went away (a stream is then abandoned). */
+async function written(res: ServerResponse, bytes: Buffer): Promise<boolean> {
+	if (res.destroyed) return false;
+	if (!res.write(bytes)) await Promise.race([once(res, 'drain'), once(res, 'close')]);
+	return !res.destroyed;
 }
 
 function firstHalf(body: Reply['body']): Buffer {

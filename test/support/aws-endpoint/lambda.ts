@@ -1,18 +1,24 @@
 import { createHmac, randomUUID } from 'node:crypto';
 
 import type { FunctionDefinition } from './functions';
-import type { HandlerContext } from './functions/runtime';
-import { HandledError, RawBody } from './functions/runtime';
+import type { RunContext } from './invocation';
+import { bufferedResult, errorDocument, functionErrorKind, startRun } from './invocation';
+import type { StreamedReply } from './streaming';
+import { runStreamingHandler } from './streaming';
 
 export const SYNC_PAYLOAD_LIMIT = 6 * 1024 * 1024;
 export const ASYNC_PAYLOAD_LIMIT = 1024 * 1024;
-const LOG_TAIL_BYTES = 4096;
+const LATEST_PUBLISHED = '$LATEST.PUBLISHED';
+/** Tenant IDs: 1–256 characters (API model). */
+const MAX_TENANT_ID = 256;
 const MAX_PAGE = 50;
 
 export interface Reply {
 	status: number;
 	headers?: Record<string, string>;
 	body?: Buffer | string;
+	/** A response stream, sent chunk by chunk instead of `body`. */
+	stream?: StreamedReply;
 	errorType?: string;
 }
 
@@ -23,6 +29,8 @@ export interface InvokeRequest {
 	body: Buffer;
 	region: string;
 	accountId: string;
+	/** InvokeWithResponseStream rather than Invoke. */
+	streaming?: boolean;
 }
 
 export interface InvokeOutcome {
@@ -31,6 +39,7 @@ export interface InvokeOutcome {
 	qualifier?: string;
 	executedVersion?: string;
 	clientContext?: unknown;
+	tenantId?: string;
 	/** Runs the function (for a reply sent after it ran); undefined when nothing runs. */
 	run?: () => Promise<Reply>;
 }
@@ -53,11 +62,11 @@ interface ParsedName {
 }
 
 function parseFunctionName(raw: string): ParsedName | undefined {
-	const full = /^arn:aws[a-zA-Z-]*:lambda:([a-z0-9-]+):(\d{12}):function:([a-zA-Z0-9_-]+)(?::([a-zA-Z0-9$_-]+))?$/.exec(raw);
+	const full = /^arn:aws[a-zA-Z-]*:lambda:([a-z0-9-]+):(\d{12}):function:([a-zA-Z0-9_-]+)(?::([a-zA-Z0-9$_.-]+))?$/.exec(raw);
 	if (full) return { arnRegion: full[1], accountId: full[2], name: full[3], qualifier: full[4] };
-	const partial = /^(\d{12}):function:([a-zA-Z0-9_-]+)(?::([a-zA-Z0-9$_-]+))?$/.exec(raw);
+	const partial = /^(\d{12}):function:([a-zA-Z0-9_-]+)(?::([a-zA-Z0-9$_.-]+))?$/.exec(raw);
 	if (partial) return { accountId: partial[1], name: partial[2], qualifier: partial[3] };
-	const plain = /^([a-zA-Z0-9_-]{1,64})(?::([a-zA-Z0-9$_-]+))?$/.exec(raw);
+	const plain = /^([a-zA-Z0-9_-]{1,64})(?::([a-zA-Z0-9$_.-]+))?$/.exec(raw);
 	if (plain) return { name: plain[1], qualifier: plain[2] };
 	return undefined;
 }
@@ -90,11 +99,17 @@ export class LambdaService {
 			return { ...base, reply: lambdaError(404, 'ResourceNotFoundException', `Functions from '${parsed.arnRegion}' are not reachable in this region ('${request.region}')`) };
 		}
 		const fn = this.byName.get(parsed.name);
+		if (fn && base.qualifier === LATEST_PUBLISHED && fn.versions.length === 0) {
+			return { ...base, reply: lambdaError(400, 'NoPublishedVersionException', `The function ${arn} has no published version. Publish a version or invoke another qualifier.`) };
+		}
 		const executedVersion = fn && resolveVersion(fn, base.qualifier);
 		if (!fn || !executedVersion || (parsed.accountId && parsed.accountId !== request.accountId)) {
 			return { ...base, reply: lambdaError(404, 'ResourceNotFoundException', `Function not found: ${arn}${base.qualifier ? `:${base.qualifier}` : ''}`) };
 		}
 		const invocationType = request.headers['x-amz-invocation-type'] ?? 'RequestResponse';
+		if (request.streaming && invocationType === 'Event') {
+			return { ...base, reply: lambdaError(400, 'InvalidParameterValueException', "1 validation error detected: Value 'Event' at 'invocationType' failed to satisfy constraint: Member must satisfy enum value set: [RequestResponse, DryRun]") };
+		}
 		const limit = invocationType === 'Event' ? ASYNC_PAYLOAD_LIMIT : SYNC_PAYLOAD_LIMIT;
 		if (request.body.length > limit) {
 			return { ...base, reply: lambdaError(413, 'RequestTooLargeException', `Request must be smaller than ${limit} bytes for the InvokeFunction operation`) };
@@ -116,7 +131,10 @@ export class LambdaService {
 				return { ...base, reply: lambdaError(400, 'InvalidRequestContentException', 'Client context must be a valid Base64-encoded JSON object.') };
 			}
 		}
-		const outcome = { ...base, executedVersion, clientContext };
+		const tenantId = request.headers['x-amz-tenant-id'];
+		const tenancyProblem = tenancyRefusal(fn, tenantId);
+		if (tenancyProblem) return { ...base, tenantId, reply: tenancyProblem };
+		const outcome = { ...base, executedVersion, clientContext, tenantId };
 		if (fn.state === 'Pending') {
 			return { ...outcome, reply: lambdaError(409, 'ResourceConflictException', 'The operation cannot be performed at this time. The function is currently in the following state: Pending') };
 		}
@@ -128,12 +146,21 @@ export class LambdaService {
 			functionVersion: executedVersion,
 			invokedFunctionArn: base.qualifier ? `${arn}:${base.qualifier}` : arn,
 			clientContext,
+			tenantId,
 		};
 		if (invocationType === 'DryRun') return { ...outcome, reply: { status: 204 } };
 		if (invocationType === 'Event') {
 			const run = async () => await runHandler(fn, event, context);
 			void run();
 			return { ...outcome, reply: { status: 202, headers: { 'Content-Type': 'application/json' } }, run };
+		}
+		if (request.streaming) {
+			const run = async (): Promise<Reply> => ({
+				status: 200,
+				headers: { 'X-Amz-Executed-Version': executedVersion },
+				stream: await runStreamingHandler(fn, event, context, request.headers['x-amz-log-type'] === 'Tail'),
+			});
+			return { ...outcome, reply: { status: 200 }, run };
 		}
 		const run = async () => {
 			const result = await runHandler(fn, event, context);
@@ -187,8 +214,26 @@ export class LambdaService {
 	}
 }
 
+/**
+ * AWS answers both tenancy mistakes with InvalidParameterValueException (its troubleshooting guide
+ * for tenant isolation); the messages say which mistake it was.
+ */
+function tenancyRefusal(fn: FunctionDefinition, tenantId: string | undefined): Reply | undefined {
+	if (fn.tenantIsolated && !tenantId) {
+		return lambdaError(400, 'InvalidParameterValueException', 'The invoked function has tenant isolation enabled. Add a tenant ID to the request (X-Amz-Tenant-Id) and try again.');
+	}
+	if (!fn.tenantIsolated && tenantId !== undefined) {
+		return lambdaError(400, 'InvalidParameterValueException', 'The invoked function does not have tenant isolation enabled. Remove the tenant ID from the request and try again.');
+	}
+	if (tenantId !== undefined && tenantId.length > MAX_TENANT_ID) {
+		return lambdaError(400, 'InvalidParameterValueException', `1 validation error detected: Value at 'tenantId' failed to satisfy constraint: Member must have length less than or equal to ${MAX_TENANT_ID}`);
+	}
+	return undefined;
+}
+
 function resolveVersion(fn: FunctionDefinition, qualifier: string | undefined): string | undefined {
 	if (!qualifier || qualifier === '$LATEST') return '$LATEST';
+	if (qualifier === LATEST_PUBLISHED) return fn.versions.at(-1);
 	if (fn.versions.includes(qualifier)) return qualifier;
 	return fn.aliases[qualifier];
 }
@@ -214,38 +259,21 @@ function configuration(fn: FunctionDefinition, version: string, region: string, 
 		Architectures: ['x86_64'],
 		EphemeralStorage: { Size: 512 },
 		Environment: { Variables: { TABLE: `${fn.name}-table`, DB_PASSWORD: 'fixture-db-password' } },
+		...(fn.tenantIsolated ? { TenancyConfig: { TenantIsolationMode: 'PER_TENANT' } } : {}),
 	};
 }
 
 /** Runs a fixture handler the way the Lambda runtime does: result as JSON, errors as function errors. */
-async function runHandler(
-	fn: FunctionDefinition,
-	event: unknown,
-	context: Omit<HandlerContext, 'log' | 'awsRequestId'>,
-): Promise<Reply> {
-	const requestId = randomUUID();
-	const lines: string[] = [];
-	const started = performance.now();
+async function runHandler(fn: FunctionDefinition, event: unknown, context: RunContext): Promise<Reply> {
+	const run = startRun(fn, context);
 	const headers: Record<string, string> = { 'Content-Type': 'application/json' };
 	let body: Buffer;
 	try {
-		const result = await fn.handler(event, { ...context, awsRequestId: requestId, log: (line) => lines.push(line) });
-		body = result instanceof RawBody ? result.bytes : Buffer.from(JSON.stringify(result ?? null), 'utf8');
+		body = await bufferedResult(await fn.handler(event, run.context));
 	} catch (error) {
-		const err = error as Error & { errorType?: string };
-		headers['X-Amz-Function-Error'] = error instanceof HandledError ? 'Handled' : 'Unhandled';
-		body = Buffer.from(
-			JSON.stringify({
-				errorMessage: err.message,
-				errorType: err.errorType ?? err.name,
-				stackTrace: (err.stack ?? '').split('\n').slice(1).map((line) => line.trim()),
-			}),
-		);
+		headers['X-Amz-Function-Error'] = functionErrorKind(error);
+		body = Buffer.from(errorDocument(error));
 	}
-	const duration = (performance.now() - started).toFixed(2);
-	const log = Buffer.from(
-		`START RequestId: ${requestId} Version: ${context.functionVersion}\n${lines.map((line) => `${line}\n`).join('')}END RequestId: ${requestId}\nREPORT RequestId: ${requestId}\tDuration: ${duration} ms\tBilled Duration: ${Math.ceil(Number(duration))} ms\tMemory Size: ${fn.memorySize} MB\tMax Memory Used: 64 MB\t\n`,
-	);
-	headers['X-Amz-Log-Result'] = log.subarray(Math.max(0, log.length - LOG_TAIL_BYTES)).toString('base64');
+	headers['X-Amz-Log-Result'] = run.logTail();
 	return { status: 200, headers, body };
 }

@@ -8,6 +8,11 @@ import { handler as fail } from './fail';
 import { handler as handledFail } from './handled-fail';
 import { handler as large } from './large';
 import { handler as slow } from './slow';
+import { handler as streamChunks } from './stream-chunks';
+import { handler as streamCsv } from './stream-csv';
+import { handler as streamFail } from './stream-fail';
+import { handler as streamLarge } from './stream-large';
+import { tenantIsolatedHandler } from './tenant-isolated';
 import { handler as text } from './text';
 
 export type FunctionState = 'Active' | 'Pending' | 'Inactive' | 'Failed';
@@ -21,6 +26,8 @@ export interface FunctionDefinition {
 	state: FunctionState;
 	description: string;
 	memorySize: number;
+	/** Created with a tenancy configuration: every call needs a Tenant ID and runs in that tenant's environment. */
+	tenantIsolated?: boolean;
 }
 
 const fixture = (name: string, handler: Handler, extra: Partial<FunctionDefinition> = {}): FunctionDefinition => ({
@@ -47,6 +54,11 @@ export function fixtureFunctions(generatedCount: number): FunctionDefinition[] {
 		fixture('bad-json', badJson),
 		fixture('chatty', chatty),
 		fixture('pending-fn', echo, { state: 'Pending' }),
+		fixture('stream-chunks', streamChunks, { description: 'Streams lines with delays between them' }),
+		fixture('stream-large', streamLarge, { memorySize: 2048, description: 'Streams up to 200 MB of deterministic bytes' }),
+		fixture('stream-fail', streamFail),
+		fixture('stream-csv', streamCsv),
+		fixture('tenant-isolated', tenantIsolatedHandler(), { tenantIsolated: true, versions: ['1'] }),
 	];
 	const generated = Array.from({ length: generatedCount }, (_, i) =>
 		fixture(`fn-${String(i).padStart(5, '0')}`, echo, { description: 'Generated' }),

@@ -20,6 +20,7 @@ import type { KeyRecord, SignatureCheck } from './sigv4';
 import { SIGNATURE_MISMATCH, checkSignature, signatureMismatchMessage } from './sigv4';
 import type { AssumeRoleInput, RoleDef } from './sts';
 import { StsService, malformedStsReply, stsError } from './sts';
+import { HostIdentityService } from './hostIdentity';
 
 export type { Faults, FaultMatch, ResetStage } from './faults';
 export type { RoleDef } from './sts';
@@ -96,6 +97,8 @@ export class LocalAws {
 	private readonly keys = new Map<string, KeyRecord>();
 	private readonly lambda: LambdaService;
 	private readonly sts: StsService;
+	/** The n8n host's own identity sources: instance metadata, container credentials, web identity. */
+	readonly hostIdentity: HostIdentityService;
 	private readonly sockets = new Set<Socket>();
 	private server!: Server;
 	url = '';
@@ -116,6 +119,7 @@ export class LocalAws {
 			this.keys.set(record.accessKeyId, record),
 		);
 		this.faults = new FaultKnobs(() => this.expireSessions());
+		this.hostIdentity = new HostIdentityService((record) => this.keys.set(record.accessKeyId, record));
 	}
 
 	static async start(options: LocalAwsOptions = {}): Promise<LocalAws> {
@@ -163,6 +167,9 @@ export class LocalAws {
 		const form = rawPath === '/' && req.method === 'POST' ? Object.fromEntries(new URLSearchParams(body.toString('utf8'))) : undefined;
 		const entry = this.describe(req, rawPath, query, body, form);
 		if (this.faults.delayMs > 0) await new Promise((resolve) => setTimeout(resolve, this.faults.delayMs));
+		// Unsigned by design: the host sources are how the host gets keys to sign with.
+		const hostReply = this.hostIdentity.answer(req, rawPath, form);
+		if (hostReply) return this.send(res, entry, hostReply);
 
 		const signature = checkSignature({ method: req.method ?? 'GET', rawPath, rawQuery, headers: req.headers, body }, (id) => this.keys.get(id), {
 			expectedService: entry.service === 'unknown' ? undefined : entry.service,

@@ -21,7 +21,7 @@ export function stsError(status: number, code: string, message: string, type = '
 	};
 }
 
-function ok(action: string, result: string): Reply {
+export function stsOk(action: string, result: string): Reply {
 	return {
 		status: 200,
 		headers: { 'Content-Type': 'text/xml' },
@@ -75,14 +75,14 @@ export class StsService {
 			accountId,
 		};
 		this.issue(record);
-		return ok(
+		return stsOk(
 			'AssumeRole',
 			`<Credentials><AccessKeyId>${record.accessKeyId}</AccessKeyId><SecretAccessKey>${record.secretAccessKey}</SecretAccessKey><SessionToken>${record.sessionToken}</SessionToken><Expiration>${new Date(expiresAt).toISOString()}</Expiration></Credentials><AssumedRoleUser><AssumedRoleId>${record.userId}</AssumedRoleId><Arn>${record.principalArn}</Arn></AssumedRoleUser>`,
 		);
 	}
 
 	getCallerIdentity(caller: KeyRecord): Reply {
-		return ok('GetCallerIdentity', `<Arn>${caller.principalArn}</Arn><UserId>${caller.userId}</UserId><Account>${caller.accountId}</Account>`);
+		return stsOk('GetCallerIdentity', `<Arn>${caller.principalArn}</Arn><UserId>${caller.userId}</UserId><Account>${caller.accountId}</Account>`);
 	}
 }
 

@@ -12,6 +12,13 @@ export class AwsLambdaAccessKeyApi implements ICredentialType {
 	documentationUrl = 'https://docs.aws.amazon.com/IAM/latest/UserGuide/id_credentials_access-keys.html';
 
 	properties: INodeProperties[] = [
+		{
+			displayName:
+				'To use the n8n host\'s own AWS identity (instance profile, ECS task role, EKS IRSA or Pod Identity) without stored keys, use the AWS Lambda (Assume Role) API credential instead: the host identity may only assume a role, so that workflows never act with the n8n server\'s own permissions.',
+			name: 'hostIdentityNotice',
+			type: 'notice',
+			default: '',
+		},
 		...keyPairProperties('An AWS IAM Access Key ID'),
 		{
 			displayName: 'Session Token',

@@ -1,7 +1,13 @@
 import type { INodeProperties } from 'n8n-workflow';
 
-/** The key pair both credential types hold; with Assume Role it is the identity that assumes the role. */
-export function keyPairProperties(accessKeyDescription: string): INodeProperties[] {
+/**
+ * The key pair both credential types hold; with Assume Role it is the identity that assumes the role,
+ * shown only when that identity is stored (`displayOptions`).
+ */
+export function keyPairProperties(
+	accessKeyDescription: string,
+	displayOptions?: INodeProperties['displayOptions'],
+): INodeProperties[] {
 	return [
 		{
 			displayName: 'Access Key ID',
@@ -10,6 +16,7 @@ export function keyPairProperties(accessKeyDescription: string): INodeProperties
 			required: true,
 			default: '',
 			description: accessKeyDescription,
+			...(displayOptions ? { displayOptions } : {}),
 		},
 		{
 			displayName: 'Secret Access Key',
@@ -19,6 +26,7 @@ export function keyPairProperties(accessKeyDescription: string): INodeProperties
 			required: true,
 			default: '',
 			description: 'An AWS IAM Secret Access Key',
+			...(displayOptions ? { displayOptions } : {}),
 		},
 	];
 }

@@ -8,8 +8,18 @@ import type {
 import { NodeOperationError } from 'n8n-workflow';
 
 import type { KeyPair, RoleSettings } from '../transport/credentials';
-import { ASSUME_ROLE_CREDENTIAL, readCredentialKeyPair, readEndpoints, readRoleSettings } from '../transport/credentials';
+import {
+	ASSUME_ROLE_CREDENTIAL,
+	AssumeRoleError,
+	assertChainableDuration,
+	assertHostIdentityAllowed,
+	readCredentialKeyPair,
+	readCredentialsSource,
+	readEndpoints,
+	readRoleSettings,
+} from '../transport/credentials';
 import { toNodeApiError } from '../transport/errors';
+import { describeSource, freshHostIdentity, hostSecrets } from '../transport/hostIdentity';
 import type { StsTarget } from '../transport/sts';
 import { assumeRole, callerArn, stsTargetForRole, stsTargetsForAccessKey } from '../transport/sts';
 
@@ -48,6 +58,7 @@ export async function awsLambdaCredentialTest(
 		const { stsEndpoint } = readEndpoints(source, data);
 		if (credential.type === ASSUME_ROLE_CREDENTIAL) {
 			const role = readRoleSettings(source, data);
+			if (readCredentialsSource(data) === 'host') return await testHostRole(probe, source, role, stsEndpoint);
 			const keys = readCredentialKeyPair(source, data, 'AWS Lambda (Assume Role) API credential');
 			return await testRole(probe, keys, role, stsEndpoint);
 		}
@@ -66,9 +77,34 @@ async function testRole(
 ): Promise<INodeCredentialTestResult> {
 	probe.secrets.push(...secretsOf(keys));
 	probe.target = stsTargetForRole(role.roleArn, undefined, stsEndpoint);
-	const session = await assumeRole(keys, role, probe.target);
+	return { status: 'OK', message: `Assumed ${role.roleArn} as ${await assumeAndIdentify(probe, keys, role, probe.target)}` };
+}
+
+/** Assumes the role, then asks STS who the session is: the ARN to show. */
+async function assumeAndIdentify(probe: Probe, keys: KeyPair | AwsCredentialIdentity, role: RoleSettings, target: StsTarget): Promise<string> {
+	const session = await assumeRole(keys, role, target);
 	probe.secrets.push(...secretsOf(session));
-	return { status: 'OK', message: `Assumed ${role.roleArn} as ${await callerArn(session, probe.target)}` };
+	return await callerArn(session, target);
+}
+
+/** As testRole, with a fresh answer from the host's own source, and says which source answered. */
+async function testHostRole(
+	probe: Probe,
+	source: { node: INode; itemIndex: number },
+	role: RoleSettings,
+	stsEndpoint: string | undefined,
+): Promise<INodeCredentialTestResult> {
+	assertHostIdentityAllowed(source);
+	assertChainableDuration(source, role);
+	probe.target = stsTargetForRole(role.roleArn, undefined, stsEndpoint);
+	probe.secrets.push(...hostSecrets());
+	const host = await freshHostIdentity(probe.target).catch((error: unknown) => {
+		probe.secrets.push(...hostSecrets());
+		throw new AssumeRoleError(role.roleArn, error);
+	});
+	probe.secrets.push(...secretsOf(host.credentials));
+	const arn = await assumeAndIdentify(probe, host.credentials, role, probe.target);
+	return { status: 'OK', message: `Assumed ${role.roleArn} as ${arn} using ${describeSource(host.source)}` };
 }
 
 async function testAccessKey(probe: Probe, keys: KeyPair, stsEndpoint: string | undefined): Promise<INodeCredentialTestResult> {

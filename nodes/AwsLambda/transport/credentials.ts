@@ -3,11 +3,13 @@ import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@aws-
 import type { ICredentialDataDecryptedObject, IDataObject, INode } from 'n8n-workflow';
 
 import { inputError } from '../input/errors';
+import { currentHostIdentity, HOST_OPT_IN_VARIABLE, hostIdentityAllowed, hostSecrets } from './hostIdentity';
 import { SessionCache } from './sessions';
 import type { RoleRequest } from './sts';
-import { assumeRole, stsTargetForRole } from './sts';
+import { assumeRole, AssumeRoleError, stsTargetForRole } from './sts';
 
 export { AssumeRoleError, MalformedStsResponseError, StsTimeoutError } from './sts';
+export { HostIdentityError } from './hostIdentity';
 
 export const ACCESS_KEY_CREDENTIAL = 'awsLambdaAccessKeyApi';
 export const ASSUME_ROLE_CREDENTIAL = 'awsLambdaAssumeRoleApi';
@@ -31,7 +33,7 @@ export interface AwsAccess {
 	stsEndpoint?: string;
 	role?: RoleSettings;
 	/** Key of the cached assumed-role session, when a role is assumed. */
-	sessionKey?: string;
+	readonly sessionKey?: string;
 	/** Read when an error is shown: includes the temporary secrets and tokens issued for the role so far. */
 	readonly secrets: string[];
 }
@@ -39,6 +41,8 @@ export interface AwsAccess {
 const ROLE_ARN = /^arn:aws(-cn|-us-gov|-iso|-iso-b|-iso-e|-iso-f|-eusc)?:iam::\d{12}:role\/[\w+=,.@/-]{1,512}$/;
 const EXTERNAL_ID = /^[\w+=,.@:/-]{2,1224}$/;
 const SESSION_NAME = /^[\w+=,.@-]{2,64}$/;
+/** AWS's cap on a session assumed with another role's session (role chaining), as the host's always is. */
+const MAX_CHAINED_DURATION_SECONDS = 3600;
 /** Refresh assumed-role keys this long before they expire, so no request is signed with keys about to lapse. */
 const REFRESH_MARGIN_MS = 5 * 60 * 1000;
 /** Enough for every role a busy instance uses, small enough that per-tenant keys cannot grow it without end. */
@@ -210,6 +214,41 @@ function readEndpoint(source: Source, field: string, value: unknown): string | u
 	return text;
 }
 
+/** Which identity assumes the role: the keys stored in the credential, or the n8n host's own. */
+export type CredentialsSource = 'stored' | 'host';
+
+export function readCredentialsSource(data: ICredentialDataDecryptedObject): CredentialsSource {
+	return data.credentialsSource === 'host' ? 'host' : 'stored';
+}
+
+/** Refuses the host source unless the administrator turned it on for this n8n process. */
+export function assertHostIdentityAllowed(source: Source): void {
+	if (hostIdentityAllowed()) return;
+	throw inputError(
+		source.node,
+		source.itemIndex,
+		'Credential field Credentials Source',
+		'n8n Host\'s AWS Identity is turned off on this n8n instance',
+		`Ask the n8n administrator to start n8n with ${HOST_OPT_IN_VARIABLE}=true. The variable exists so that only the administrator decides whether workflows may use the server's own AWS identity (and then only to assume a role). Or set Credentials Source to Stored Access Key.`,
+	);
+}
+
+/**
+ * The host's identity is itself a role session (instance profile, task role, IRSA), so assuming the
+ * workflow role with it is role chaining, which AWS caps at one hour. Refused up front rather than
+ * clamped: a clamped session would silently last a quarter of what the credential says.
+ */
+export function assertChainableDuration(source: Source, role: RoleSettings): void {
+	if (role.durationSeconds <= MAX_CHAINED_DURATION_SECONDS) return;
+	throw inputError(
+		source.node,
+		source.itemIndex,
+		'Credential field Session Duration',
+		`${role.durationSeconds} seconds is over the 3,600 AWS allows when the n8n host's AWS identity assumes the role (role chaining)`,
+		'Set Session Duration to 3,600 seconds or less. Sessions are renewed automatically before they expire.',
+	);
+}
+
 export function buildAccess(
 	keys: KeyPair,
 	endpoints: { lambdaEndpoint?: string; stsEndpoint?: string },
@@ -248,6 +287,48 @@ export function buildAccess(
 		},
 	};
 }
+
+/**
+ * The role assumed with the n8n host's own identity. The host identity only ever signs AssumeRole:
+ * the Lambda calls are signed with the role's session. Sessions are keyed on the host's current
+ * access key, so a changed instance role never reuses a session the old one assumed.
+ */
+export function buildHostAccess(
+	endpoints: { lambdaEndpoint?: string; stsEndpoint?: string },
+	role: RoleSettings,
+	region: string,
+	signal?: AbortSignal,
+): AwsAccess {
+	const roleSettings = [role.roleArn, role.externalId ?? '', role.roleSessionName, role.durationSeconds, endpoints.stsEndpoint ?? ''].join('|');
+	const target = stsTargetForRole(role.roleArn, region, endpoints.stsEndpoint);
+	const assume = async () => {
+		const host = await currentHostIdentity(target, signal).catch((error: unknown) => {
+			throw new AssumeRoleError(role.roleArn, error);
+		});
+		const sessionKey = `${host.cacheKey}|${roleSettings}`;
+		hostSessionKeys.set(roleSettings, sessionKey);
+		return await sessions.get(sessionKey, async () => await assumeRole(host.credentials, role, target), signal);
+	};
+	return {
+		cacheKey: `host|${roleSettings}|${endpoints.lambdaEndpoint ?? ''}`,
+		credentials: assume,
+		...endpoints,
+		role,
+		get sessionKey() {
+			return hostSessionKeys.get(roleSettings);
+		},
+		get secrets() {
+			const sessionKey = hostSessionKeys.get(roleSettings);
+			return [...hostSecrets(), ...(sessionKey ? sessions.secretsOf(sessionKey) : [])];
+		},
+	};
+}
+
+/**
+ * The session key the host identity last used per role settings: any item's client may have assumed
+ * the role, and every item must be able to evict a session AWS rejected.
+ */
+const hostSessionKeys = new Map<string, string>();
 
 /**
  * Temporary keys per (base identity, role, external ID, session name, duration, STS endpoint), shared
@@ -314,8 +395,8 @@ export interface AccessInput {
 }
 
 /**
- * Dynamic keys win over the credential's keys. With an assumed role they are the identity that
- * assumes it; with access keys a credential is optional, so a workflow that supplies every key
+ * Dynamic keys win over the credential's keys, and over the host's identity. With an assumed role
+ * they are the identity that assumes it; with access keys a credential is optional, so a workflow that supplies every key
  * dynamically needs no placeholder credential.
  */
 export function resolveAccess(input: AccessInput): AwsAccess {
@@ -325,6 +406,13 @@ export function resolveAccess(input: AccessInput): AwsAccess {
 	if (input.authentication === 'assumeRole') {
 		if (!input.credential) throw missingCredential(source, 'AWS Lambda (Assume Role) API');
 		const role = readRoleSettings(source, input.credential);
+		if (readCredentialsSource(input.credential) === 'host') {
+			assertHostIdentityAllowed(source);
+			if (!dynamicKeys) {
+				assertChainableDuration(source, role);
+				return buildHostAccess(endpoints, role, input.region, input.signal);
+			}
+		}
 		const keys =
 			dynamicKeys ?? readCredentialKeyPair(source, input.credential, 'AWS Lambda (Assume Role) API credential');
 		return buildAccess(keys, endpoints, role, input.region, input.signal);

@@ -2,7 +2,7 @@ import type { IDataObject, INode, JsonObject } from 'n8n-workflow';
 import { NodeApiError } from 'n8n-workflow';
 
 import { redactedNode } from '../input/errors';
-import { AssumeRoleError, MalformedStsResponseError, StsTimeoutError } from './credentials';
+import { AssumeRoleError, HostIdentityError, MalformedStsResponseError, StsTimeoutError } from './credentials';
 
 export interface FailureContext {
 	node: INode;
@@ -83,6 +83,7 @@ function whatAwsSaid(cause: SdkErrorShape, secrets: readonly string[]): AwsSaid 
 }
 
 function explainAssumeRole(cause: SdkErrorShape, { name, message }: AwsSaid, roleArn: string): Explanation {
+	if (cause instanceof HostIdentityError) return { problem: `${cause.message} (needed to assume ${roleArn})`, fix: cause.fix };
 	if (cause instanceof StsTimeoutError) {
 		return {
 			problem: `${cause.message} (while assuming ${roleArn})`,

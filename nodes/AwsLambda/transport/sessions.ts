@@ -50,6 +50,11 @@ export class SessionCache {
 		return this.issuedSecrets.get(key) ?? [];
 	}
 
+	/** The secrets issued under every key, for a caller that cannot tell which key signed. */
+	allSecrets(): string[] {
+		return [...this.issuedSecrets.values()].flat();
+	}
+
 	private usable(key: string): Session | undefined {
 		const session = this.sessions.get(key);
 		if (!session || (session.issued && this.needsRenewal(session.issued, Date.now()))) return undefined;

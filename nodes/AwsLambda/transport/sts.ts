@@ -1,4 +1,4 @@
-import type { STSClient } from '@aws-sdk/client-sts';
+import type { AssumeRoleWithWebIdentityCommandInput, Credentials as StsCredentials, STSClient } from '@aws-sdk/client-sts';
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@aws-sdk/types';
 
 import { loadStsSdk, PINNED_ENDPOINT_CONFIG } from './sdk';
@@ -116,18 +116,43 @@ export async function assumeRole(
 				{ abortSignal },
 			),
 		);
-		if (!Credentials?.AccessKeyId || !Credentials.SecretAccessKey || !Credentials.SessionToken) {
-			throw new MalformedStsResponseError();
-		}
-		return {
-			accessKeyId: Credentials.AccessKeyId,
-			secretAccessKey: Credentials.SecretAccessKey,
-			sessionToken: Credentials.SessionToken,
-			expiration: Credentials.Expiration,
-		};
+		return temporaryCredentials(Credentials);
 	} catch (error) {
 		throw new AssumeRoleError(role.roleArn, error);
 	}
+}
+
+/**
+ * One bounded AssumeRoleWithWebIdentity call (EKS IRSA), the web identity provider's role assumer: on
+ * this package's STS client, so it obeys the credential's STS endpoint and the STS bounds, and not
+ * the host's AWS_ENDPOINT_URL* settings. The call is unsigned: the token is the proof.
+ */
+export async function assumeRoleWithWebIdentity(
+	params: AssumeRoleWithWebIdentityCommandInput,
+	target: StsTarget,
+): Promise<AwsCredentialIdentity> {
+	const { AssumeRoleWithWebIdentityCommand } = await loadStsSdk();
+	const { Credentials } = await sendSts(NO_CREDENTIALS, target, async (client, abortSignal) =>
+		await client.send(new AssumeRoleWithWebIdentityCommand(params), { abortSignal }),
+	);
+	return temporaryCredentials(Credentials);
+}
+
+/** The web identity call is unsigned; the client still asks for a provider, which must never be used. */
+const NO_CREDENTIALS: AwsCredentialIdentityProvider = async () => {
+	throw new Error('AssumeRoleWithWebIdentity is unsigned and needs no credentials');
+};
+
+function temporaryCredentials(credentials: StsCredentials | undefined): AwsCredentialIdentity {
+	if (!credentials?.AccessKeyId || !credentials.SecretAccessKey || !credentials.SessionToken) {
+		throw new MalformedStsResponseError();
+	}
+	return {
+		accessKeyId: credentials.AccessKeyId,
+		secretAccessKey: credentials.SecretAccessKey,
+		sessionToken: credentials.SessionToken,
+		expiration: credentials.Expiration,
+	};
 }
 
 /** One bounded GetCallerIdentity call: the ARN the keys belong to. */

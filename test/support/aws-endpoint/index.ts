@@ -13,13 +13,14 @@ import { FaultKnobs } from './faults';
 import type { PendingFault } from './faults';
 import type { FunctionState } from './functions';
 import { fixtureFunctions } from './functions';
-import type { Reply } from './lambda';
+import type { InvokeOutcome, InvokeRequest, Reply } from './lambda';
 import type { StreamedReply } from './streaming';
 import { LambdaService, lambdaError } from './lambda';
 import type { KeyRecord, SignatureCheck } from './sigv4';
 import { SIGNATURE_MISMATCH, checkSignature, signatureMismatchMessage } from './sigv4';
 import type { AssumeRoleInput, RoleDef } from './sts';
 import { StsService, malformedStsReply, stsError } from './sts';
+import { DurableService, durableFixtures, durableRoute } from './durable';
 import { HostIdentityService } from './hostIdentity';
 
 export type { Faults, FaultMatch, ResetStage } from './faults';
@@ -97,6 +98,7 @@ export class LocalAws {
 	private readonly keys = new Map<string, KeyRecord>();
 	private readonly lambda: LambdaService;
 	private readonly sts: StsService;
+	readonly durable: DurableService;
 	/** The n8n host's own identity sources: instance metadata, container credentials, web identity. */
 	readonly hostIdentity: HostIdentityService;
 	private readonly sockets = new Set<Socket>();
@@ -115,6 +117,7 @@ export class LocalAws {
 			});
 		}
 		this.lambda = new LambdaService(fixtureFunctions(options.functionCount ?? 0));
+		this.durable = new DurableService(durableFixtures(), (name) => this.lambda.get(name) !== undefined);
 		this.sts = new StsService(options.roles ?? [{ roleArn: DEFAULT_ROLE_ARN, externalId: DEFAULT_EXTERNAL_ID }], (record) =>
 			this.keys.set(record.accessKeyId, record),
 		);
@@ -211,6 +214,8 @@ export class LocalAws {
 			};
 		}
 		if (/^\/2015-03-31\/functions\/?$/.test(rawPath)) return { ...base, service: 'lambda', action: 'ListFunctions' };
+		const durable = durableRoute(base.method, rawPath);
+		if (durable) return { ...base, service: 'lambda', action: durable.action };
 		if (form?.Action) {
 			return {
 				...base,
@@ -236,8 +241,11 @@ export class LocalAws {
 		const key = signature.key as KeyRecord;
 		const region = signature.region ?? 'us-east-1';
 		if (entry.action === 'ListFunctions') return this.lambda.listFunctions(query, region, key.accountId);
+		const durable = durableRoute(entry.method, entry.path);
+		// The raw query: durable list filters repeat a name (Statuses=A&Statuses=B).
+		if (durable) return this.durable.handle({ route: durable, rawQuery: (req.url ?? '').split('?')[1] ?? '', body, region, accountId: key.accountId });
 		if (entry.action === 'Invoke' || entry.action === 'InvokeWithResponseStream') {
-			const outcome = this.lambda.invoke({
+			const outcome = this.invokeLambda(req, {
 				rawName: decodeURIComponent(entry.path.split('/')[3]),
 				query,
 				headers: {
@@ -265,6 +273,11 @@ export class LocalAws {
 		return entry.service === 'sts'
 			? stsError(400, 'InvalidAction', `Could not find operation ${entry.action} for version 2011-06-15`)
 			: lambdaError(404, 'UnknownOperationException', `Unknown operation ${entry.action}`);
+	}
+
+	/** Durable functions, and any Invoke naming a durable execution, are the durable service's. */
+	private invokeLambda(req: IncomingMessage, request: InvokeRequest): InvokeOutcome {
+		return this.durable.invoke(request, header(req, 'x-amz-durable-execution-name')) ?? this.lambda.invoke(request);
 	}
 
 	private async applyFault(

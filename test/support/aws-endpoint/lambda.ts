@@ -61,7 +61,7 @@ interface ParsedName {
 	accountId?: string;
 }
 
-function parseFunctionName(raw: string): ParsedName | undefined {
+export function parseFunctionName(raw: string): ParsedName | undefined {
 	const full = /^arn:aws[a-zA-Z-]*:lambda:([a-z0-9-]+):(\d{12}):function:([a-zA-Z0-9_-]+)(?::([a-zA-Z0-9$_.-]+))?$/.exec(raw);
 	if (full) return { arnRegion: full[1], accountId: full[2], name: full[3], qualifier: full[4] };
 	const partial = /^(\d{12}):function:([a-zA-Z0-9_-]+)(?::([a-zA-Z0-9$_.-]+))?$/.exec(raw);

@@ -298,6 +298,16 @@ describe('Host identity sessions', () => {
 		expectNoHostSecret(everythingVisible(result, items));
 	});
 
+	it('the host keys are fetched once for the whole process, however many roles and executions use them', async () => {
+		hostEnv(ownContainer('shared-by-roles'));
+		const fetchedBefore = aws.hostIdentity.issued.container;
+		for (const roleSessionName of ['first-workflow', 'second-workflow', 'first-workflow']) {
+			expect((await runWithHost({ roleSessionName }, { options: { concurrency: 10 } }, [{ a: 1 }, { a: 2 }])).error).toBeUndefined();
+		}
+		expect(aws.hostIdentity.issued.container - fetchedBefore).toBe(1);
+		expect(assumeRoleCalls().map((call) => call.roleSessionName)).toEqual(['first-workflow', 'second-workflow']);
+	});
+
 	it('a new host identity (the instance role changed) assumes the role again instead of reusing the old session', async () => {
 		hostEnv(ownContainer('changed-host'));
 		aws.hostIdentity.lifetimeSeconds = RENEWED_AFTER_ONE_SECOND;

@@ -32,7 +32,7 @@ const toolName = (nodeName: string) => nodeName.replace(/[^a-zA-Z0-9_-]+/g, '_')
 const GENERIC_DESCRIPTION = 'List and invoke AWS Lambda functions';
 /** Values the model must never see: the credential's secret and the fixture functions' environment values. */
 const SECRETS = [DEFAULT_KEY.secretAccessKey, 'fixture-db-password'];
-const SHOWN = 400;
+const SHOWN_CHARACTERS = 400;
 
 interface AgentRun {
 	result: CommandResult;
@@ -192,6 +192,7 @@ const awsErrorCase = () =>
 	});
 
 function listCase(): AgentCase {
+	// ListFunctions answers in name order, and the generated fn-* functions sort after these fixtures.
 	const expected = fixtureFunctions(0)
 		.map((fn) => fn.name)
 		.slice(0, 3);
@@ -247,7 +248,7 @@ function modelReceived(run: AgentRun, turn: number, accept: (result: string) => 
 function answerQuotesLastToolResult(run: AgentRun): string | undefined {
 	const last = run.chats.at(-1);
 	const quoted = last && quoteLastToolResult(last).answer;
-	return run.answer === quoted ? undefined : `expected the agent's answer to quote the last tool result, got ${JSON.stringify(run.answer?.slice(0, SHOWN))}`;
+	return run.answer === quoted ? undefined : `expected the agent's answer to quote the last tool result, got ${JSON.stringify(run.answer?.slice(0, SHOWN_CHARACTERS))}`;
 }
 
 function leakedSecrets(run: AgentRun): string | undefined {
@@ -266,7 +267,7 @@ function describeToolResults(run: AgentRun): string {
 	const last = run.chats.at(-1);
 	const results = last ? toolResults(last) : [];
 	if (results.length === 0) return 'no tool result';
-	return results.map((result, index) => `#${index + 1} ${result === '' ? '"" (empty string)' : JSON.stringify(result.slice(0, SHOWN))}`).join(', ');
+	return results.map((result, index) => `#${index + 1} ${result === '' ? '"" (empty string)' : JSON.stringify(result.slice(0, SHOWN_CHARACTERS))}`).join(', ');
 }
 
 function parseJson(text: string): unknown {
@@ -364,6 +365,7 @@ export async function runAgentChecks(line: N8nLine, userFolder: string, aws: Loc
 			descriptions.set(agentCase.tool.name, offeredDescription(run.chats, toolName(agentCase.tool.name)));
 		}
 		record('agent: each operation\'s tool has its own description', checkToolDescriptions(descriptions), performance.now());
+		console.log(`    tool descriptions offered to the model: ${JSON.stringify(Object.fromEntries(descriptions))}`);
 	} finally {
 		await openai.stop();
 	}

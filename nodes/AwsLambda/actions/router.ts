@@ -7,6 +7,7 @@ import { FunctionError, redact } from '../transport/errors';
 import type { AwsCall } from '../transport/send';
 import * as lambdaFunction from './function/Function.resource';
 import type { AwsLambdaType } from './node.type';
+import { answerForModel, isToolMode } from './toolMode';
 import type { Operation } from './types';
 
 /** What the router needs of any operation's prepared item: the call, whose access knows the secrets. */
@@ -26,18 +27,23 @@ type Outcome = INodeExecutionData[] | Error;
 /**
  * Runs the chosen operation over every input item, once for all operations: validation of all items
  * before the first request, bounded concurrency, results in input order, Continue On Fail and
- * pairedItem.
+ * pairedItem. As an AI Agent tool every failure is an answer: a thrown error would reach the model
+ * as an empty string or stop the whole agent run, depending on the n8n and Agent version.
  */
 export async function route(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
 	const operation = chosenOperation(this);
 	const itemCount = this.getInputData().length;
-	const continueOnFail = this.continueOnFail();
+	const toolMode = isToolMode(this);
+	const continueOnFail = toolMode || this.continueOnFail();
 
 	const prepared: Array<Prepared | undefined> = new Array(itemCount);
 	const outcomes: Outcome[] = new Array(itemCount);
+	const secrets = new Set<string>();
 	for (let itemIndex = 0; itemIndex < itemCount; itemIndex++) {
 		try {
-			prepared[itemIndex] = await operation.prepare(this, itemIndex);
+			const item = await operation.prepare(this, itemIndex);
+			prepared[itemIndex] = item;
+			for (const secret of item.call.access.secrets) secrets.add(secret);
 		} catch (error) {
 			const failure = asNodeError(this.getNode(), error, itemIndex);
 			if (!continueOnFail) throw failure;
@@ -45,7 +51,7 @@ export async function route(this: IExecuteFunctions): Promise<INodeExecutionData
 		}
 	}
 
-	const concurrency = itemCount > 0 ? chooseConcurrency(this, operation, outcomes, prepared) : 1;
+	const concurrency = itemCount > 0 ? chooseConcurrency(this, operation, continueOnFail, outcomes, prepared) : 1;
 	const clients = new LambdaClients(concurrency);
 	const context = { execute: this, clients, signal: this.getExecutionCancelSignal?.() };
 	try {
@@ -68,7 +74,8 @@ export async function route(this: IExecuteFunctions): Promise<INodeExecutionData
 	if (context.signal?.aborted) {
 		throw new NodeOperationError(redactedNode(this.getNode()), 'The execution was stopped before every item ran');
 	}
-	return [outcomes.flatMap((outcome, itemIndex) => pair(outcome, itemIndex))];
+	const items = outcomes.flatMap((outcome, itemIndex) => pair(outcome, itemIndex));
+	return [toolMode ? answerForModel(items, [...secrets]) : items];
 }
 
 /** The stored names are only strings: an unknown one (a newer workflow on an older package) is refused. */
@@ -97,6 +104,7 @@ function isKeyOf<Map extends object>(map: Map, key: string): key is Extract<keyo
 function chooseConcurrency(
 	execute: IExecuteFunctions,
 	operation: Operation<Prepared>,
+	continueOnFail: boolean,
 	outcomes: Outcome[],
 	prepared: Array<Prepared | undefined>,
 ): number {
@@ -104,7 +112,7 @@ function chooseConcurrency(
 		return operation.concurrency(execute);
 	} catch (error) {
 		const failure = asNodeError(execute.getNode(), error, 0, prepared[0]?.call.access.secrets);
-		if (!execute.continueOnFail()) throw failure;
+		if (!continueOnFail) throw failure;
 		outcomes[0] ??= failure;
 		return operation.defaultConcurrency;
 	}

@@ -20,6 +20,7 @@ import { FunctionError, redact } from '../../transport/errors';
 import { loadLambdaSdk } from '../../transport/sdk';
 import type { AwsCall } from '../../transport/send';
 import { sendAws } from '../../transport/send';
+import { isToolMode, toolDescription, TOOL_ANSWER_LIMIT_CHARS } from '../toolMode';
 import type { Operation, RunContext } from '../types';
 
 /** Longer than Lambda's 15-minute maximum run time, so the default never cuts a running function. */
@@ -205,7 +206,14 @@ const properties: INodeProperties[] = [
 	},
 ];
 
-export const description = updateDisplayOptions({ show: { resource: ['function'], operation: ['invoke'] } }, properties);
+export const description = updateDisplayOptions({ show: { resource: ['function'], operation: ['invoke'] } }, [
+	...properties,
+	toolDescription(
+		'function',
+		'invoke',
+		`Invokes an AWS Lambda function and returns its answer. The payload is the JSON event object the function receives. The answer is [{"payload": <the function's JSON response, or its text>, "statusCode", "executedVersion", "requestId"}]. On failure the answer is [{"error": "<what failed>", "description": "<how to fix it>"}]; when the function itself failed it also holds "errorType" and "errorMessage" from the function. Read them, correct the arguments and call again. An answer longer than ${TOOL_ANSWER_LIMIT_CHARS} characters is replaced by [{"truncated": true, "originalChars", "preview": "<its first characters>"}]. A binary response is described by file name, MIME type and size.`,
+	),
+]);
 
 type ResponseFormat = 'auto' | 'json' | 'text' | 'binary';
 
@@ -251,7 +259,8 @@ async function prepare(execute: IExecuteFunctions, itemIndex: number): Promise<P
 	const region = reference.region ?? regionForItem(execute, itemIndex);
 	const qualifier = pickQualifier(execute, itemIndex, reference.qualifier, options.qualifier);
 	const invocationType = execute.getNodeParameter('invocationType', itemIndex) as InvocationType;
-	const sendInputItem = options.sendInputItem === true;
+	// An agent's tool gets the agent's own item as input: it is no payload for the function.
+	const sendInputItem = options.sendInputItem === true && !isToolMode(execute);
 	// Checked here so that no request leaves before every item is valid; `run` builds the text again.
 	payloadText(execute, itemIndex, sendInputItem, invocationType);
 	const access = await accessForItem(execute, itemIndex, region);

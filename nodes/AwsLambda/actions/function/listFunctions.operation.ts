@@ -9,6 +9,7 @@ import { accessForItem } from '../../transport/access';
 import { loadLambdaSdk } from '../../transport/sdk';
 import type { AwsCall } from '../../transport/send';
 import { sendAws } from '../../transport/send';
+import { isToolMode, toolDescription } from '../toolMode';
 import type { Operation, RunContext } from '../types';
 
 /** Listing is cheap and idempotent; the SDK's standard retry applies. */
@@ -98,7 +99,14 @@ const properties: INodeProperties[] = [
 	},
 ];
 
-export const description = updateDisplayOptions({ show: { resource: ['function'], operation: ['listFunctions'] } }, properties);
+export const description = updateDisplayOptions({ show: { resource: ['function'], operation: ['listFunctions'] } }, [
+	...properties,
+	toolDescription(
+		'function',
+		'listFunctions',
+		'Lists the AWS Lambda functions of the configured account and Region, to find the name of a function to invoke. The answer is [{"functions": [{"FunctionName", "Runtime", "Description", "LastModified"}], "count", "moreAvailable"}]; with no function it says so in "note". On failure the answer is [{"error": "<what failed>", "description": "<how to fix it>"}].',
+	),
+]);
 
 interface PreparedList {
 	call: AwsCall;
@@ -157,6 +165,7 @@ async function prepare(execute: IExecuteFunctions, itemIndex: number): Promise<P
 
 async function run(prepared: PreparedList, context: RunContext): Promise<INodeExecutionData[]> {
 	const listed = prepared.returnAll ? await allPages(prepared, context) : [await onePage(prepared, context)];
+	if (isToolMode(context.execute)) return [listForModel(listed)];
 	const pages = prepared.includeEnvironmentValues ? listed : listed.map(withEnvironmentValuesHidden);
 	if (prepared.perPage) {
 		return pages.map((page) => ({ json: { Functions: page.functions as IDataObject[], NextMarker: page.nextMarker ?? null } }));
@@ -174,6 +183,27 @@ async function run(prepared: PreparedList, context: RunContext): Promise<INodeEx
 interface Page {
 	functions: FunctionConfiguration[];
 	nextMarker?: string;
+}
+
+/**
+ * An agent needs names to call and a little to choose by; whole configurations (environment, role,
+ * layers) would crowd its context. Always one item: an empty answer reaches the model as "".
+ */
+function listForModel(pages: Page[]): INodeExecutionData {
+	const functions = pages.flatMap((page) => page.functions.map(summaryForModel));
+	const moreAvailable = Boolean(pages[pages.length - 1]?.nextMarker);
+	return {
+		json: {
+			functions,
+			count: functions.length,
+			moreAvailable,
+			...(functions.length === 0 ? { note: 'No functions matched: the account has none in this Region, or none for the Function Version and Master Region options.' } : {}),
+		},
+	};
+}
+
+function summaryForModel({ FunctionName, Runtime, Description, LastModified }: FunctionConfiguration): IDataObject {
+	return { FunctionName, Runtime: Runtime ?? null, Description: Description ?? '', LastModified: LastModified ?? null };
 }
 
 const HIDDEN = '[hidden]';

@@ -5,7 +5,7 @@ import { LIMITS } from './limits';
 import { isRegionCode } from './region';
 
 const NAME = '[a-zA-Z0-9_-]+';
-const QUALIFIER = '\\$LATEST|[a-zA-Z0-9_-]+';
+const QUALIFIER = '\\$LATEST(?:\\.PUBLISHED)?|[a-zA-Z0-9_-]+';
 const PLAIN_NAME = new RegExp(`^(${NAME})(?::(${QUALIFIER}))?$`);
 const PARTIAL_ARN = new RegExp(`^(\\d{12}):function:(${NAME})(?::(${QUALIFIER}))?$`);
 const FULL_ARN = new RegExp(

@@ -125,6 +125,7 @@ function explainLambda(cause: SdkErrorShape, said: AwsSaid, context: FailureCont
 				fix: 'Lower the Concurrency option, raise Max Attempts, or raise the function\'s reserved concurrency / the account\'s concurrency quota.',
 			};
 		case 'RequestTooLargeException':
+		case 'SerializedRequestEntityTooLargeException':
 			return {
 				problem: 'the request is larger than AWS Lambda accepts',
 				fix: 'Payloads are limited to 6 MB for synchronous and 1 MB for asynchronous (Event) invocations.',
@@ -135,7 +136,7 @@ function explainLambda(cause: SdkErrorShape, said: AwsSaid, context: FailureCont
 				fix: 'The payload and client context must be valid JSON.',
 			};
 		case 'InvalidParameterValueException':
-			return {
+			return explainTenancy(message) ?? {
 				problem: `AWS Lambda rejected a parameter: ${message}`,
 				fix: 'Check the function name, qualifier, Marker and Max Items. A Marker is only valid with the settings of the call that returned it.',
 			};
@@ -150,11 +151,41 @@ function explainLambda(cause: SdkErrorShape, said: AwsSaid, context: FailureCont
 				problem: `AWS Lambda had an internal error after ${attempts} attempt(s)`,
 				fix: 'This is on the AWS side. Retry later or raise Max Attempts.',
 			};
+		case 'UnsupportedMediaTypeException':
+			return {
+				problem: `AWS Lambda refused the request's content type: ${message}`,
+				fix: 'The request body must be JSON. When Custom Endpoints are on, check that nothing at the Lambda Endpoint (a proxy) rewrites requests.',
+			};
+		case 'ModeNotSupportedException':
+			return {
+				problem: `the function does not support this way of invoking it: ${message}`,
+				fix: 'Pick the Invoke Type the function is configured for (Event for an asynchronous-only function, Request Response otherwise), and turn Stream Response off for a function that cannot stream.',
+			};
+		case 'NoPublishedVersionException':
+			return {
+				problem: `the function has no published version: ${message}`,
+				fix: 'Publish a version of the function (Lambda console, or PublishVersion), or invoke $LATEST or an alias instead of $LATEST.PUBLISHED.',
+			};
+		case 'ServiceQuotaExceededException':
+			return {
+				problem: `a Lambda service quota would be exceeded: ${message}`,
+				fix: 'Lower the Concurrency option or run fewer items at once, or request a quota increase in Service Quotas (Lambda quotas).',
+			};
+		case 'DurableExecutionAlreadyStartedException':
+			return {
+				problem: `a durable execution with this name already started with a different payload: ${message}`,
+				fix: 'Give each durable execution its own name, or send the same payload to get the existing execution back.',
+			};
+		case 'RecursiveInvocationException':
+			return {
+				problem: `AWS Lambda stopped the call because the function runs in a recursive loop: ${message}`,
+				fix: 'Break the loop (the function, or what it triggers, invokes itself), or set the function\'s recursive loop detection to Allow if the loop is intended.',
+			};
 	}
-	if (/^(KMS|EC2|ENI|Subnet|InvalidSubnet|InvalidSecurityGroup|InvalidZip|EFS|SnapStart|Recursive)/.test(name)) {
+	if (/^(KMS|EC2|ENI|Subnet|InvalidSubnet|InvalidSecurityGroup|InvalidZip|InvalidRuntime|EFS|S3Files|SnapStart|CodeArtifactUser)/.test(name)) {
 		return {
 			problem: `AWS Lambda could not run the function (${name}): ${message}`,
-			fix: 'The function\'s configuration (KMS key, VPC networking, file system or code package) needs attention in the Lambda console.',
+			fix: 'The function\'s configuration (KMS key, VPC networking, EFS or S3 Files mount, runtime, SnapStart or code package) needs attention in the Lambda console. Errors that say Pending or NotReady pass: retry in a few minutes.',
 		};
 	}
 	const notLambda = explainNotLambda(name, said, context);
@@ -174,6 +205,23 @@ function explainLambda(cause: SdkErrorShape, said: AwsSaid, context: FailureCont
 			fix: 'See the AWS Lambda API reference for this error.',
 		}
 	);
+}
+
+/**
+ * AWS answers both tenancy mistakes with InvalidParameterValueException; its message says which.
+ */
+function explainTenancy(message: string): Explanation | undefined {
+	if (!/tenant/i.test(message)) return undefined;
+	if (/(not|n't) (have )?tenant isolation|remove the tenant/i.test(message)) {
+		return {
+			problem: `the function does not have tenant isolation, but a Tenant ID was sent: ${message}`,
+			fix: 'Remove the Tenant ID option for this function (or make its expression give nothing for this item).',
+		};
+	}
+	return {
+		problem: `the function has tenant isolation and needs a Tenant ID for every call: ${message}`,
+		fix: 'Set the option Tenant ID to the tenant this item belongs to, e.g. {{ $json.customerId }}.',
+	};
 }
 
 /**
@@ -312,6 +360,7 @@ export class FunctionError extends NodeApiError {
 		itemIndex: number,
 		functionLabel: string,
 		readonly details: IDataObject,
+		reportedIn = `X-Amz-Function-Error: ${String(details.functionError)}`,
 	) {
 		const errorType = typeof details.errorType === 'string' ? details.errorType : 'Error';
 		const errorMessage =
@@ -320,7 +369,7 @@ export class FunctionError extends NodeApiError {
 		super(redactedNode(node), { ...details } as JsonObject, {
 			message: `Function ${functionLabel} failed (item ${itemIndex}): ${errorType}: ${errorMessage}`,
 			description: [
-				`The function ran and reported an error (X-Amz-Function-Error: ${String(details.functionError)}).`,
+				`The function ran and reported an error (${reportedIn}).`,
 				stack ? `Stack trace:\n${stack}` : undefined,
 			]
 				.filter(Boolean)

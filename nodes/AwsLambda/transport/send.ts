@@ -7,6 +7,7 @@ import { ResponseTooLargeError } from './bodyCollector';
 import type { CallSettings, LambdaClients } from './clients';
 import type { AwsAccess } from './credentials';
 import { forgetRejectedSession } from './credentials';
+import { StreamCutOffError } from './responseStream';
 import type { FailureContext } from './errors';
 import { toNodeApiError } from './errors';
 
@@ -74,7 +75,14 @@ function explainFailure(error: unknown, call: AwsCall, pastDeadline: boolean): N
 		return callError(
 			call,
 			`the response ${error.announced ? 'announces' : 'grew past'} ${megabytes(error.bytes)}, over the ${megabytes(error.limitBytes)} this call accepts; it was not read`,
-			'AWS Lambda answers a synchronous Invoke with at most 6 MB, and an Event or Dry Run Invoke with no body at all. Check the Lambda Endpoint under Custom Endpoints in the credential: what answers there does not behave like AWS Lambda.',
+			'AWS Lambda answers a synchronous Invoke with at most 6 MB (200 MB with Stream Response), and an Event or Dry Run Invoke with no body at all. Check the Lambda Endpoint under Custom Endpoints in the credential: what answers there does not behave like AWS Lambda.',
+		);
+	}
+	if (error instanceof StreamCutOffError) {
+		return callError(
+			call,
+			error.message,
+			'The function ran (and may still be running), so the call is not retried: run the item again if the function is safe to repeat. Check the network path to AWS and that nothing between closes long downloads.',
 		);
 	}
 	return toNodeApiError(error, {

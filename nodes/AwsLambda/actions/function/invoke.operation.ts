@@ -1,5 +1,7 @@
+import { Readable } from 'node:stream';
 import type { InvokeCommandOutput } from '@aws-sdk/client-lambda';
 import type {
+	IBinaryData,
 	IDataObject,
 	IExecuteFunctions,
 	INodeExecutionData,
@@ -17,9 +19,12 @@ import { regionForItem } from '../../input/region';
 import { accessForItem } from '../../transport/access';
 import { ERROR_DOCUMENT_MARGIN_BYTES, SYNC_RESPONSE_LIMIT_BYTES } from '../../transport/bodyCollector';
 import { FunctionError, redact } from '../../transport/errors';
+import type { OpenStream } from '../../transport/responseStream';
+import { invokeStreaming } from '../../transport/responseStream';
 import { loadLambdaSdk } from '../../transport/sdk';
 import type { AwsCall } from '../../transport/send';
 import { sendAws } from '../../transport/send';
+import { parseDurableExecutionName } from '../durableExecution/common';
 import { isToolMode, toolDescription, TOOL_ANSWER_LIMIT_CHARS } from '../toolMode';
 import type { Operation, RunContext } from '../types';
 
@@ -27,6 +32,9 @@ import type { Operation, RunContext } from '../types';
 const DEFAULT_TIMEOUT_SECONDS = 960;
 const DEFAULT_CONCURRENCY = 10;
 const DEFAULT_MAX_ATTEMPTS = 3;
+/** Tenant IDs as the Invoke API model bounds them. */
+const MAX_TENANT_ID_CHARS = 256;
+const QUALIFIER_PATTERN = /^(\$LATEST(\.PUBLISHED)?|[a-zA-Z0-9_-]{1,128})$/;
 
 const properties: INodeProperties[] = [
 	{
@@ -54,7 +62,7 @@ const properties: INodeProperties[] = [
 					{
 						type: 'regex',
 						properties: {
-							regex: '^[a-zA-Z0-9_-]{1,64}(:(\\$LATEST|[a-zA-Z0-9_-]{1,128}))?$',
+							regex: '^[a-zA-Z0-9_-]{1,64}(:(\\$LATEST(\\.PUBLISHED)?|[a-zA-Z0-9_-]{1,128}))?$',
 							errorMessage: 'Use a function name, optionally followed by :ALIAS or :VERSION',
 						},
 					},
@@ -69,7 +77,7 @@ const properties: INodeProperties[] = [
 					{
 						type: 'regex',
 						properties: {
-							regex: '^(arn:aws[a-zA-Z-]*:lambda:[a-z0-9-]+:)?\\d{12}:function:[a-zA-Z0-9_-]{1,64}(:(\\$LATEST|[a-zA-Z0-9_-]{1,128}))?$',
+							regex: '^(arn:aws[a-zA-Z-]*:lambda:[a-z0-9-]+:)?\\d{12}:function:[a-zA-Z0-9_-]{1,64}(:(\\$LATEST(\\.PUBLISHED)?|[a-zA-Z0-9_-]{1,128}))?$',
 							errorMessage:
 								'Use arn:aws:lambda:REGION:ACCOUNT_ID:function:NAME (optionally :ALIAS or :VERSION)',
 						},
@@ -137,6 +145,15 @@ const properties: INodeProperties[] = [
 					'How many invocations may be in flight at once. Output order always follows input order. 1 runs the items strictly one after another.',
 			},
 			{
+				displayName: 'Durable Execution Name',
+				name: 'durableExecutionName',
+				type: 'string',
+				default: '',
+				placeholder: 'e.g. order-{{ $json.orderId }}',
+				description:
+					'For a durable function: a name for the execution (1–64 letters, digits, - or _). Starting the same name again with the same payload returns the existing execution instead of running the function twice; another payload is refused. Derive it from a business key. The output then holds durableExecutionArn.',
+			},
+			{
 				displayName: 'Include Execution Log',
 				name: 'includeLogs',
 				type: 'boolean',
@@ -167,7 +184,7 @@ const properties: INodeProperties[] = [
 				default: '',
 				placeholder: 'e.g. live or 3',
 				description:
-					'Version or alias to invoke, when it is not part of the function name. Default: $LATEST.',
+					'Version or alias to invoke, when it is not part of the function name: a version, an alias, $LATEST (the default) or $LATEST.PUBLISHED (the newest published version)',
 			},
 			{
 				displayName: 'Response Format',
@@ -192,6 +209,23 @@ const properties: INodeProperties[] = [
 				type: 'boolean',
 				default: false,
 				description: 'Whether to send the incoming item\'s JSON as the payload instead of the Payload field',
+			},
+			{
+				displayName: 'Stream Response',
+				name: 'responseStreaming',
+				type: 'boolean',
+				default: false,
+				description:
+					'Whether to call InvokeWithResponseStream: responses of up to 200 MB instead of 6 MB, received while the function runs. With Response Format Binary File the response is written to n8n\'s binary data as it arrives. Request Response and Dry Run only.',
+			},
+			{
+				displayName: 'Tenant ID',
+				name: 'tenantId',
+				type: 'string',
+				default: '',
+				placeholder: 'e.g. {{ $json.customerId }}',
+				description:
+					'For a function with tenant isolation: the tenant whose execution environment runs this item (1–256 characters). Leave empty for other functions.',
 			},
 			{
 				displayName: 'Timeout (Seconds)',
@@ -240,7 +274,11 @@ export interface PreparedInvoke {
 		InvocationType: InvocationType;
 		LogType?: 'Tail';
 		ClientContext?: string;
+		TenantId?: string;
+		DurableExecutionName?: string;
 	};
+	/** InvokeWithResponseStream instead of Invoke. */
+	streaming: boolean;
 	sendInputItem: boolean;
 	responseFormat: ResponseFormat;
 	binaryPropertyName: string;
@@ -259,6 +297,16 @@ async function prepare(execute: IExecuteFunctions, itemIndex: number): Promise<P
 	const region = reference.region ?? regionForItem(execute, itemIndex);
 	const qualifier = pickQualifier(execute, itemIndex, reference.qualifier, options.qualifier);
 	const invocationType = execute.getNodeParameter('invocationType', itemIndex) as InvocationType;
+	const streaming = options.responseStreaming === true;
+	if (streaming && invocationType === 'Event') {
+		throw inputError(
+			node,
+			itemIndex,
+			'Stream Response',
+			'cannot be used with the Invoke Type Event',
+			'AWS streams responses of synchronous calls only: use Request Response or Dry Run with Stream Response, or turn Stream Response off.',
+		);
+	}
 	// An agent's tool gets the agent's own item as input: it is no payload for the function.
 	const sendInputItem = options.sendInputItem === true && !isToolMode(execute);
 	// Checked here so that no request leaves before every item is valid; `run` builds the text again.
@@ -293,7 +341,10 @@ async function prepare(execute: IExecuteFunctions, itemIndex: number): Promise<P
 			InvocationType: invocationType,
 			LogType: options.includeLogs && invocationType === 'RequestResponse' ? 'Tail' : undefined,
 			ClientContext: encodeClientContext(node, itemIndex, options.clientContext),
+			TenantId: tenantIdFor(execute, itemIndex, options.tenantId),
+			DurableExecutionName: parseDurableExecutionName(node, itemIndex, options.durableExecutionName),
 		},
+		streaming,
 		sendInputItem,
 		responseFormat: (options.responseFormat as ResponseFormat | undefined) ?? 'auto',
 		binaryPropertyName: (options.binaryPropertyName as string | undefined) || 'data',
@@ -313,6 +364,21 @@ function payloadText(
 	return serializePayload(execute.getNode(), itemIndex, payload, invocationType);
 }
 
+function tenantIdFor(execute: IExecuteFunctions, itemIndex: number, value: unknown): string | undefined {
+	const tenantId = typeof value === 'string' || typeof value === 'number' ? String(value).trim() : '';
+	if (tenantId === '') return undefined;
+	if (tenantId.length > MAX_TENANT_ID_CHARS) {
+		throw inputError(
+			execute.getNode(),
+			itemIndex,
+			'Tenant ID',
+			`has ${tenantId.length} characters`,
+			`AWS accepts a Tenant ID of 1–${MAX_TENANT_ID_CHARS} characters: check the expression that gives it.`,
+		);
+	}
+	return tenantId;
+}
+
 function pickQualifier(
 	execute: IExecuteFunctions,
 	itemIndex: number,
@@ -320,13 +386,13 @@ function pickQualifier(
 	fromOption: unknown,
 ): string | undefined {
 	const option = typeof fromOption === 'string' && fromOption.trim() !== '' ? fromOption.trim() : undefined;
-	if (option && !/^(\$LATEST|[a-zA-Z0-9_-]{1,128})$/.test(option)) {
+	if (option && !QUALIFIER_PATTERN.test(option)) {
 		throw inputError(
 			execute.getNode(),
 			itemIndex,
 			'Qualifier',
 			`"${option}" is not a version or alias`,
-			'Use a version number (3), an alias name (live) or $LATEST.',
+			'Use a version number (3), an alias name (live), $LATEST or $LATEST.PUBLISHED.',
 		);
 	}
 	if (option && fromName && option !== fromName) {
@@ -347,23 +413,77 @@ async function run(prepared: PreparedInvoke, context: RunContext): Promise<INode
 		...prepared.input,
 		Payload: payloadText(context.execute, prepared.itemIndex, prepared.sendInputItem, prepared.input.InvocationType),
 	};
+	if (prepared.streaming) return [await runStreaming(prepared, context, input)];
 	const response = await sendAws(context, prepared.call, async (client, signal) =>
 		await client.send(new InvokeCommand(input), { abortSignal: signal }),
 	);
-	// A function may print what it received, secrets included.
-	const logs = response.LogResult
-		? redact(Buffer.from(response.LogResult, 'base64').toString('utf8'), prepared.call.access.secrets)
-		: undefined;
+	const logs = decodedLogs(prepared, response.LogResult);
 	const body = bodyBytes(response);
 	const summary: IDataObject = {
 		statusCode: response.StatusCode,
 		executedVersion: response.ExecutedVersion,
 		requestId: response.$metadata.requestId,
+		...(response.DurableExecutionArn ? { durableExecutionArn: response.DurableExecutionArn } : {}),
 	};
 	if (response.FunctionError) {
 		throw functionError(context, prepared, response.FunctionError, body, { ...summary, logs });
 	}
-	return [await buildOutput(context.execute, prepared, body, { ...summary, ...(logs !== undefined ? { logs } : {}) })];
+	return [await buildOutput(context.execute, prepared, body, withLogs(summary, logs))];
+}
+
+type StreamedBody = Buffer | IBinaryData;
+
+/**
+ * Stream Response. Binary File pipes the chunks into n8n's binary data as they arrive (in filesystem
+ * or S3 mode the response is never whole in memory); the other formats collect and decode them.
+ */
+async function runStreaming(
+	prepared: PreparedInvoke,
+	context: RunContext,
+	input: PreparedInvoke['input'] & { Payload: string },
+): Promise<INodeExecutionData> {
+	const streamInput = { ...input, InvocationType: input.InvocationType as 'RequestResponse' | 'DryRun' };
+	const streamed = await sendAws(context, prepared.call, async (client, signal) =>
+		await invokeStreaming(client, streamInput, signal, async (stream) => await receive(context.execute, prepared, stream)),
+	);
+	const logs = decodedLogs(prepared, streamed.complete.LogResult);
+	const summary: IDataObject = {
+		statusCode: streamed.statusCode,
+		executedVersion: streamed.executedVersion,
+		requestId: streamed.requestId,
+		responseStreamContentType: streamed.contentType,
+	};
+	const { ErrorCode, ErrorDetails } = streamed.complete;
+	if (ErrorCode) {
+		// Whatever reached binary data stays out of the output: the item becomes the function's error.
+		throw functionError(context, prepared, ErrorCode, Buffer.from(ErrorDetails ?? ''), { ...summary, logs }, `in the stream's final event (InvokeComplete, ErrorCode ${ErrorCode})`);
+	}
+	if (!Buffer.isBuffer(streamed.result)) {
+		return { json: { ...withLogs(summary, logs), payload: null }, binary: { [prepared.binaryPropertyName]: streamed.result } };
+	}
+	return await buildOutput(context.execute, prepared, streamed.result, withLogs(summary, logs), streamed.contentType);
+}
+
+async function receive(execute: IExecuteFunctions, prepared: PreparedInvoke, stream: OpenStream): Promise<StreamedBody> {
+	if (prepared.responseFormat === 'binary' && prepared.input.InvocationType !== 'DryRun') {
+		return await execute.helpers.prepareBinaryData(Readable.from(stream.chunks), responseFileName(prepared), stream.contentType);
+	}
+	const chunks: Buffer[] = [];
+	for await (const chunk of stream.chunks) chunks.push(chunk);
+	return Buffer.concat(chunks);
+}
+
+/** A function may print what it received, secrets included. */
+function decodedLogs(prepared: PreparedInvoke, logResult: string | undefined): string | undefined {
+	return logResult ? redact(Buffer.from(logResult, 'base64').toString('utf8'), prepared.call.access.secrets) : undefined;
+}
+
+function withLogs(summary: IDataObject, logs: string | undefined): IDataObject {
+	return logs === undefined ? summary : { ...summary, logs };
+}
+
+function responseFileName(prepared: PreparedInvoke): string {
+	return `${prepared.input.FunctionName.split(':').pop()}-response`;
 }
 
 function bodyBytes(response: InvokeCommandOutput): Buffer {
@@ -376,19 +496,27 @@ async function buildOutput(
 	prepared: PreparedInvoke,
 	body: Buffer,
 	summary: IDataObject,
+	contentType?: string,
 ): Promise<INodeExecutionData> {
 	if (body.length === 0) return { json: { ...summary, payload: null } };
 	const format = prepared.responseFormat;
-	const text = format === 'binary' ? undefined : decodeUtf8(body);
+	const text = format === 'binary' || (format === 'auto' && namesBinary(contentType)) ? undefined : decodeUtf8(body);
 	if (text === undefined || format === 'binary') {
 		if (format === 'json' || format === 'text') throw unexpectedBody(execute, prepared, 'is not UTF-8 text');
-		const binary = await execute.helpers.prepareBinaryData(body, `${prepared.input.FunctionName.split(':').pop()}-response`);
+		const binary = await execute.helpers.prepareBinaryData(body, responseFileName(prepared), contentType);
 		return { json: { ...summary, payload: null }, binary: { [prepared.binaryPropertyName]: binary } };
 	}
 	if (format === 'text') return { json: { ...summary, payload: text } };
 	const parsed = parseJson(text);
 	if (parsed === undefined && format === 'json') throw unexpectedBody(execute, prepared, 'is not valid JSON');
 	return { json: { ...summary, payload: parsed === undefined ? text : (parsed.value as IDataObject) } };
+}
+
+/** Text-like types, and Lambda's default for streams (application/octet-stream), leave the decision to the bytes. */
+const UNDECIDED_OR_TEXT = /^text\/|[/+](json|xml)\b|^application\/(octet-stream|javascript|x-ndjson|x-www-form-urlencoded)\b/i;
+
+function namesBinary(contentType: string | undefined): boolean {
+	return contentType !== undefined && !UNDECIDED_OR_TEXT.test(contentType);
 }
 
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
@@ -425,6 +553,7 @@ function functionError(
 	kind: string,
 	body: Buffer,
 	summary: IDataObject,
+	reportedIn?: string,
 ): FunctionError {
 	const secrets = prepared.call.access.secrets;
 	const text = redact(body.toString('utf8'), secrets);
@@ -433,13 +562,19 @@ function functionError(
 		parsed && typeof parsed === 'object' && !Array.isArray(parsed)
 			? (parsed as IDataObject)
 			: { errorMessage: text };
-	return new FunctionError(context.execute.getNode(), prepared.itemIndex, prepared.functionLabel, {
-		...summary,
-		functionError: kind,
-		errorType: reported.errorType,
-		errorMessage: reported.errorMessage,
-		stackTrace: reported.stackTrace,
-	});
+	return new FunctionError(
+		context.execute.getNode(),
+		prepared.itemIndex,
+		prepared.functionLabel,
+		{
+			...summary,
+			functionError: kind,
+			errorType: reported.errorType,
+			errorMessage: reported.errorMessage,
+			stackTrace: reported.stackTrace,
+		},
+		reportedIn,
+	);
 }
 
 function concurrency(execute: IExecuteFunctions): number {

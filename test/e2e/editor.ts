@@ -10,7 +10,7 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import puppeteer from 'puppeteer-core';
 
-const OWNER = { email: 'owner@example.com', firstName: 'E2E', lastName: 'Owner', password: 'Local-e2e-Passw0rd' };
+export const OWNER = { email: 'owner@example.com', firstName: 'E2E', lastName: 'Owner', password: 'Local-e2e-Passw0rd' };
 /** With the default Authentication, n8n shows the credential picker in its place. */
 const LABELS = ['Credential', 'Operation', 'AWS Region', 'Function Name or ARN', 'Invoke Type', 'Payload', 'Options', 'Dynamic Credentials'];
 const CHROMIUM_FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-quic'];
@@ -39,7 +39,7 @@ export async function freePort(): Promise<number> {
 }
 
 /** /healthz answers before the REST API is mounted; the public settings endpoint answers once it is. */
-async function waitForRestApi(base: string, n8n: ChildProcess, timeoutMs: number): Promise<void> {
+export async function waitForRestApi(base: string, n8n: ChildProcess, timeoutMs: number): Promise<void> {
 	const deadline = Date.now() + timeoutMs;
 	while (Date.now() < deadline) {
 		if (n8n.exitCode !== null) throw new Error(`n8n start exited with ${n8n.exitCode}`);
@@ -54,7 +54,7 @@ async function waitForRestApi(base: string, n8n: ChildProcess, timeoutMs: number
 	throw new Error(`n8n's REST API did not answer within ${timeoutMs / 1000} s`);
 }
 
-async function rest(base: string, path: string, body: object, cookie?: string) {
+export async function rest(base: string, path: string, body: object, cookie?: string) {
 	const response = await fetch(`${base}/rest${path}`, {
 		method: 'POST',
 		headers: { 'content-type': 'application/json', ...(cookie ? { cookie } : {}) },

@@ -4,7 +4,7 @@ import type { ICredentialDataDecryptedObject, IDataObject, INode } from 'n8n-wor
 
 import { inputError } from '../input/errors';
 import { currentHostIdentity, HOST_OPT_IN_VARIABLE, hostIdentityAllowed, hostSecrets } from './hostIdentity';
-import { SessionCache } from './sessions';
+import { SessionCache, touch } from './sessions';
 import type { RoleRequest } from './sts';
 import { assumeRole, AssumeRoleError, stsTargetForRole } from './sts';
 
@@ -306,7 +306,7 @@ export function buildHostAccess(
 			throw new AssumeRoleError(role.roleArn, error);
 		});
 		const sessionKey = `${host.cacheKey}|${roleSettings}`;
-		hostSessionKeys.set(roleSettings, sessionKey);
+		touch(hostSessionKeys, roleSettings, sessionKey, MAX_CACHED_SESSIONS);
 		return await sessions.get(sessionKey, async () => await assumeRole(host.credentials, role, target), signal);
 	};
 	return {

@@ -96,7 +96,7 @@ export class SessionCache {
 }
 
 /** Makes `key` the most recently used entry; beyond `max` entries, the least recently used go. */
-function touch<Value>(map: Map<string, Value>, key: string, value: Value, max = Number.POSITIVE_INFINITY): void {
+export function touch<Value>(map: Map<string, Value>, key: string, value: Value, max = Number.POSITIVE_INFINITY): void {
 	map.delete(key);
 	map.set(key, value);
 	for (const oldest of map.keys()) {

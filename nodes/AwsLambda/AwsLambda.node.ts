@@ -6,6 +6,7 @@ import type {
 	NodeConnectionType,
 } from 'n8n-workflow';
 
+import * as durableExecution from './actions/durableExecution/DurableExecution.resource';
 import * as lambdaFunction from './actions/function/Function.resource';
 import { route } from './actions/router';
 import { authenticationProperty, dynamicCredentialsProperty, regionProperty } from './descriptions/common';
@@ -19,7 +20,7 @@ export class AwsLambda implements INodeType {
 		icon: { light: 'file:awsLambda.svg', dark: 'file:awsLambda.dark.svg' },
 		group: ['transform'],
 		version: 1,
-		subtitle: '={{ $parameter["operation"] === "listFunctions" ? "List functions" : "Invoke " + ($parameter["functionName"].cachedResultName || $parameter["functionName"].value || "a function") }}',
+		subtitle: '={{ $parameter["resource"] === "durableExecution" ? "Durable execution: " + $parameter["operation"] : $parameter["operation"] === "listFunctions" ? "List functions" : "Invoke " + ($parameter["functionName"].cachedResultName || $parameter["functionName"].value || "a function") }}',
 		description: 'List and invoke AWS Lambda functions',
 		defaults: { name: 'AWS Lambda' },
 		usableAsTool: true,
@@ -48,12 +49,17 @@ export class AwsLambda implements INodeType {
 				name: 'resource',
 				type: 'options',
 				noDataExpression: true,
-				options: [{ name: 'Function', value: 'function' }],
+				options: [
+					{ name: 'Function', value: 'function' },
+					{ name: 'Durable Execution', value: 'durableExecution' },
+				],
 				default: 'function',
 			},
 			lambdaFunction.operationProperty,
+			durableExecution.operationProperty,
 			regionProperty,
 			...lambdaFunction.description,
+			...durableExecution.description,
 			dynamicCredentialsProperty,
 		],
 	};

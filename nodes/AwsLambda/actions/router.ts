@@ -5,6 +5,8 @@ import { redactedNode } from '../input/errors';
 import { LambdaClients } from '../transport/clients';
 import { FunctionError, redact } from '../transport/errors';
 import type { AwsCall } from '../transport/send';
+import * as durableExecution from './durableExecution/DurableExecution.resource';
+import { WaitExpiredError } from './durableExecution/get.operation';
 import * as lambdaFunction from './function/Function.resource';
 import type { AwsLambdaType } from './node.type';
 import { answerForModel, isToolMode } from './toolMode';
@@ -19,6 +21,15 @@ const operations: OperationMap = {
 	function: {
 		invoke: lambdaFunction.invoke.operation,
 		listFunctions: lambdaFunction.listFunctions.operation,
+	},
+	durableExecution: {
+		get: durableExecution.get.operation,
+		list: durableExecution.list.operation,
+		getHistory: durableExecution.getHistory.operation,
+		stop: durableExecution.stop.operation,
+		sendCallbackSuccess: durableExecution.sendCallbackSuccess.operation,
+		sendCallbackFailure: durableExecution.sendCallbackFailure.operation,
+		sendCallbackHeartbeat: durableExecution.sendCallbackHeartbeat.operation,
 	},
 };
 
@@ -150,7 +161,7 @@ function errorJson(error: Error): INodeExecutionData['json'] {
 	return {
 		error: error.message,
 		...(description ? { description } : {}),
-		...(error instanceof FunctionError ? error.details : {}),
+		...(error instanceof FunctionError || error instanceof WaitExpiredError ? error.details : {}),
 	};
 }
 

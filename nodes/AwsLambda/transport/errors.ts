@@ -14,6 +14,8 @@ export interface FailureContext {
 	timeoutMs?: number;
 	/** Secret values to scrub from anything AWS or the network stack put in the error. */
 	secrets: string[];
+	/** What a durable call names: AWS's errors then speak of that, not of a function. */
+	durableTarget?: 'execution' | 'callback';
 }
 
 interface Explanation {
@@ -113,6 +115,8 @@ function explainAssumeRole(cause: SdkErrorShape, { name, message }: AwsSaid, rol
 function explainLambda(cause: SdkErrorShape, said: AwsSaid, context: FailureContext): Explanation {
 	const { name, message, reason } = said;
 	const attempts = cause?.$metadata?.attempts ?? 1;
+	const durable = context.durableTarget && explainDurable(name, message, context.durableTarget);
+	if (durable) return durable;
 	switch (name) {
 		case 'ResourceNotFoundException':
 			return {
@@ -138,7 +142,7 @@ function explainLambda(cause: SdkErrorShape, said: AwsSaid, context: FailureCont
 		case 'InvalidParameterValueException':
 			return explainTenancy(message) ?? {
 				problem: `AWS Lambda rejected a parameter: ${message}`,
-				fix: 'Check the function name, qualifier, Marker and Max Items. A Marker is only valid with the settings of the call that returned it.',
+				fix: 'Check the function name, qualifier, Marker and Max Items. A Marker is only valid with the settings of the call that returned it. A Durable Execution Name, and listing durable executions, need a durable function (one with a durable configuration), invoked with a version, alias or $LATEST.',
 			};
 		case 'ResourceConflictException':
 		case 'ResourceNotReadyException':
@@ -222,6 +226,29 @@ function explainTenancy(message: string): Explanation | undefined {
 		problem: `the function has tenant isolation and needs a Tenant ID for every call: ${message}`,
 		fix: 'Set the option Tenant ID to the tenant this item belongs to, e.g. {{ $json.customerId }}.',
 	};
+}
+
+/** AWS's errors for durable executions and their callbacks, in the words of what the user sent. */
+function explainDurable(name: string, message: string, target: 'execution' | 'callback'): Explanation | undefined {
+	switch (name) {
+		case 'CallbackTimeoutException':
+			return {
+				problem: `the callback is closed: it was already answered, or it timed out (${message})`,
+				fix: 'A callback takes one answer. Check with Get whether the execution still waits (Status RUNNING); a heartbeat must arrive within the callback\'s heartbeat timeout. Do not retry this item.',
+			};
+		case 'ResourceNotFoundException':
+			return target === 'callback'
+				? { problem: `no such callback: ${message}`, fix: 'Pass the callback ID exactly as the function handed it out, in the Region where the function runs.' }
+				: { problem: `no such durable execution: ${message}`, fix: 'Check the Execution ARN (as Invoke returned it). Executions are kept for their retention period only.' };
+		case 'InvalidParameterValueException':
+			return {
+				problem: `AWS Lambda rejected the request: ${message}`,
+				fix: target === 'callback'
+					? 'Check the callback ID and the Result or Error fields.'
+					: 'Check the Execution ARN. Stop applies only to a RUNNING execution: Get shows its Status.',
+			};
+	}
+	return undefined;
 }
 
 /**

@@ -1,0 +1,35 @@
+import type { ErrorObject } from '@aws-sdk/client-lambda';
+import type { IDataObject, IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
+import { updateDisplayOptions } from 'n8n-workflow';
+
+import { loadLambdaSdk } from '../../transport/sdk';
+import type { RunContext } from '../types';
+import type { PreparedCallback } from './callback';
+import { callbackIdProperty, prepareCallback, sendCallback } from './callback';
+import { durableOperation, errorFieldsProperty, errorObjectFrom } from './common';
+
+export const description = updateDisplayOptions({ show: { resource: ['durableExecution'], operation: ['sendCallbackFailure'] } }, [
+	callbackIdProperty,
+	{ ...errorFieldsProperty, description: 'The error the waiting function receives' },
+]);
+
+interface PreparedFailure extends PreparedCallback {
+	error: ErrorObject;
+}
+
+async function prepare(execute: IExecuteFunctions, itemIndex: number): Promise<PreparedFailure> {
+	return {
+		...(await prepareCallback(execute, itemIndex, 'Send callback failure')),
+		error: errorObjectFrom(execute.getNodeParameter('error', itemIndex, {}) as IDataObject) ?? {},
+	};
+}
+
+async function run(prepared: PreparedFailure, context: RunContext): Promise<INodeExecutionData[]> {
+	const { SendDurableExecutionCallbackFailureCommand } = await loadLambdaSdk();
+	const input = { CallbackId: prepared.callbackId, Error: prepared.error };
+	return await sendCallback(prepared, context, 'failure', async (client, signal) =>
+		await client.send(new SendDurableExecutionCallbackFailureCommand(input), { abortSignal: signal }),
+	);
+}
+
+export const operation = durableOperation(description, prepare, run);

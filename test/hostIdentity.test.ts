@@ -323,6 +323,18 @@ describe('Host identity sessions', () => {
 		expect(second).not.toBe(first);
 	});
 
+	it('host keys AWS reports as expired before their time are fetched again, and the item succeeds', async () => {
+		hostEnv(ownContainer('revoked-host'));
+		const credential = { roleSessionName: 'revoked-host' };
+		expect((await runWithHost(credential)).error).toBeUndefined();
+		const fetchedBefore = aws.hostIdentity.issued.container;
+		aws.faults.expireSessions();
+		const result = await runWithHost(credential);
+		expect(result.error).toBeUndefined();
+		expect(aws.hostIdentity.issued.container - fetchedBefore).toBe(1);
+		expect(assumeRoleCalls().map((call) => call.status)).toEqual([200, 403, 200]);
+	});
+
 	it('Dynamic Credentials replace the host identity as the identity that assumes the role', async () => {
 		hostEnv({ AWS_EC2_METADATA_SERVICE_ENDPOINT: aws.url });
 		const fetchedBefore = aws.hostIdentity.issued.imds;

@@ -301,17 +301,24 @@ export function buildHostAccess(
 ): AwsAccess {
 	const roleSettings = [role.roleArn, role.externalId ?? '', role.roleSessionName, role.durationSeconds, endpoints.stsEndpoint ?? ''].join('|');
 	const target = stsTargetForRole(role.roleArn, region, endpoints.stsEndpoint);
-	const assume = async () => {
+	const assume = async (renewHost = true): Promise<AwsCredentialIdentity> => {
 		const host = await currentHostIdentity(target, signal).catch((error: unknown) => {
 			throw new AssumeRoleError(role.roleArn, error);
 		});
 		const sessionKey = `${host.cacheKey}|${roleSettings}`;
 		touch(hostSessionKeys, roleSettings, sessionKey, MAX_CACHED_SESSIONS);
-		return await sessions.get(sessionKey, async () => await assumeRole(host.credentials, role, target), signal);
+		try {
+			return await sessions.get(sessionKey, async () => await assumeRole(host.credentials, role, target), signal);
+		} catch (error) {
+			// The host keys expired early (revoked, or a clock ahead of ours): STS refused, nothing ran; fetch them again once.
+			if (!renewHost || !isExpiredSession((error as AssumeRoleError).cause)) throw error;
+			host.forget();
+			return await assume(false);
+		}
 	};
 	return {
 		cacheKey: `host|${roleSettings}|${endpoints.lambdaEndpoint ?? ''}`,
-		credentials: assume,
+		credentials: async () => await assume(),
 		...endpoints,
 		role,
 		get sessionKey() {
@@ -364,7 +371,11 @@ export async function forgetRejectedSession(access: AwsAccess, error: unknown, c
 	if (!access.sessionKey || !REJECTED_SESSION.has(name)) return false;
 	const signedWith = await client.config.credentials();
 	sessions.forget(access.sessionKey, signedWith.accessKeyId);
-	return EXPIRED_SESSION.has(name);
+	return isExpiredSession(error);
+}
+
+function isExpiredSession(error: unknown): boolean {
+	return EXPIRED_SESSION.has((error as { name?: string } | undefined)?.name ?? '');
 }
 
 export function fingerprint(secret: string): string {

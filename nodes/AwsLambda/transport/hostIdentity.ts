@@ -21,6 +21,8 @@ export interface HostIdentity {
 	/** Identifies the host identity for the session cache: a new instance role gets new sessions. */
 	cacheKey: string;
 	credentials: AwsCredentialIdentity;
+	/** Drops these keys from the process cache, when AWS says they expired before their time. */
+	forget(): void;
 }
 
 interface HostSource {
@@ -165,14 +167,17 @@ export async function currentHostIdentity(sts: StsTarget, signal?: AbortSignal):
 	const source = configuredSource(env);
 	const key = [source.name, ...source.settings(env), source.name === 'web identity' ? sts.endpoint ?? sts.region : ''].join('|');
 	const credentials = await identities.get(key, async () => await fetchFrom(source, env, sts), signal);
-	return { source: source.name, cacheKey: `${source.name}|${credentials.accessKeyId}`, credentials };
+	return hostIdentity(source, credentials, () => identities.forget(key, credentials.accessKeyId));
 }
 
 /** A fresh answer from the host's source, bypassing the cache: what the Test button shows. */
 export async function freshHostIdentity(sts: StsTarget): Promise<HostIdentity> {
 	const source = configuredSource(process.env);
-	const credentials = await fetchFrom(source, process.env, sts);
-	return { source: source.name, cacheKey: `${source.name}|${credentials.accessKeyId}`, credentials };
+	return hostIdentity(source, await fetchFrom(source, process.env, sts), () => undefined);
+}
+
+function hostIdentity(source: HostSource, credentials: AwsCredentialIdentity, forget: () => void): HostIdentity {
+	return { source: source.name, cacheKey: `${source.name}|${credentials.accessKeyId}`, credentials, forget };
 }
 
 async function fetchFrom(source: HostSource, env: NodeJS.ProcessEnv, sts: StsTarget): Promise<AwsCredentialIdentity> {

@@ -15,10 +15,14 @@ import { DEFAULT_KEY, LocalAws } from '../test/support/aws-endpoint';
 import { runNode, shutdownEngine } from '../test/support/engine';
 import { repoRoot } from '../test/support/examples';
 import { assumeRoleCredential, invokeParameters, listParameters, runLambda } from '../test/support/lambda-node';
+import { streamingFigures } from './streaming';
 
 const ITEMS = 1000;
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
 const SLOW_RUNS = Number(process.env.BENCH_SLOW_RUNS ?? 3);
+/** `BENCH_ONLY=streaming` runs only those figures (comma-separated group names); all by default. */
+const ONLY = process.env.BENCH_ONLY?.split(',');
+const wanted = (group: string) => !ONLY || ONLY.includes(group);
 
 interface Figure {
 	name: string;
@@ -237,28 +241,32 @@ function loadCost() {
 async function main() {
 	const machine = { cores: cpus().length, cpu: cpus()[0]?.model, node: process.version, platform: process.platform };
 	console.log(`Machine: ${machine.cores} cores (${machine.cpu}), Node ${machine.node}; medians of ${RUNS} runs (${SLOW_RUNS} for the 20 ms runs)\n`);
-	loadCost();
+	if (wanted('load')) loadCost();
 	const listCount = 10_000;
 	// The built-in node compared against signs with an empty service scope (see LocalAwsOptions).
 	const aws = await LocalAws.start({ functionCount: listCount - 11, quiet: true, acceptEmptySigningService: true });
 	try {
-		await nodeOverhead(aws);
-		await fanOut(aws);
-		await peer(aws);
-		await assumeRole(aws);
-		await listAll(aws, listCount);
-		await memory(aws);
+		if (wanted('invoke')) {
+			await nodeOverhead(aws);
+			await fanOut(aws);
+			await peer(aws);
+			await assumeRole(aws);
+			await listAll(aws, listCount);
+			await memory(aws);
+		}
+		if (wanted('streaming')) await streamingFigures(aws, { runs: SLOW_RUNS, median, sideBySide, timed, ms, record });
 	} finally {
 		await aws.stop();
 		shutdownEngine();
 	}
 	const results = { date: new Date().toISOString(), machine, runs: RUNS, slowRuns: SLOW_RUNS, figures };
-	writeFileSync(join(repoRoot(), 'bench', 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
+	// A subset's figures would replace the full table the README quotes.
+	if (!ONLY) writeFileSync(join(repoRoot(), 'bench', 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
 	console.log('\n| Figure | This node | Baseline | Ratio | Target | Met |\n| --- | --- | --- | --- | --- | --- |');
 	for (const figure of figures) {
 		console.log(`| ${figure.name} | ${figure.measured} | ${figure.baseline} | ${figure.ratio.toFixed(2)} | ${figure.target} | ${figure.met ? 'yes' : 'no'} |`);
 	}
-	console.log('\nWritten to bench/results.json');
+	if (!ONLY) console.log('\nWritten to bench/results.json');
 }
 
 main().catch((error) => {

@@ -7,7 +7,6 @@ import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { createServer } from 'node:http';
 import type { Socket } from 'node:net';
 import { randomUUID } from 'node:crypto';
-import { once } from 'node:events';
 
 import { FaultKnobs } from './faults';
 import type { PendingFault } from './faults';
@@ -76,6 +75,8 @@ export interface RequestLogEntry {
 	tenantId?: string;
 	/** Payload bytes sent in a response stream's chunks. */
 	streamedBytes?: number;
+	/** When (Date.now()) a response stream's first chunk left for the client. */
+	firstChunkAt?: number;
 	payloadBytes?: number;
 	payload?: string;
 	roleArn?: string;
@@ -360,6 +361,7 @@ export class LocalAws {
 		entry.streamedBytes = 0;
 		for await (const frame of stream.frames) {
 			if (!(await written(res, frame.bytes))) break;
+			if (frame.payloadBytes > 0) entry.firstChunkAt ??= Date.now();
 			entry.streamedBytes += frame.payloadBytes;
 			if (entry.streamedBytes >= dropAfterBytes) {
 				this.record(entry, reply);
@@ -390,8 +392,21 @@ function replyHeaders(service: RequestLogEntry['service'], reply: Reply): Record
 /** Writes with backpressure; false once the client went away (a stream is then abandoned). */
 async function written(res: ServerResponse, bytes: Buffer): Promise<boolean> {
 	if (res.destroyed) return false;
-	if (!res.write(bytes)) await Promise.race([once(res, 'drain'), once(res, 'close')]);
+	if (!res.write(bytes)) await drainedOrClosed(res);
 	return !res.destroyed;
+}
+
+/** Removes both listeners either way: a long stream waits for drain thousands of times. */
+async function drainedOrClosed(res: ServerResponse): Promise<void> {
+	await new Promise<void>((resolve) => {
+		const done = () => {
+			res.off('drain', done);
+			res.off('close', done);
+			resolve();
+		};
+		res.once('drain', done);
+		res.once('close', done);
+	});
 }
 
 function firstHalf(body: Reply['body']): Buffer {

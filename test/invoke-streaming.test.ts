@@ -95,6 +95,12 @@ describe('Stream Response collected (Auto, JSON, Text)', () => {
 		expect(json.error?.message).toMatch(/Invoke stream-csv \(item 0\): the response is not valid JSON/);
 	});
 
+	it('with Auto, returns a stream whose content type names a binary type as a file, though its bytes are text', async () => {
+		const result = await runLambda(aws, { parameters: streaming('stream-csv', {}, { payload: '{"contentType":"image/png"}' }) });
+		expect(result.items[0].json).toMatchObject({ payload: null, responseStreamContentType: 'image/png' });
+		expect((result.items[0].binary?.data as IBinaryData).mimeType).toBe('image/png');
+	});
+
 	it('returns the log tail from the stream\'s final event', async () => {
 		const result = await runLambda(aws, { parameters: streaming('stream-chunks', { includeLogs: true }, { payload: '{"chunks":2,"delayMs":1}' }) });
 		expect(result.items[0].json.logs).toMatch(/streamed 2 chunks/);

@@ -1,7 +1,11 @@
 /** The Durable Execution resource and Invoke's durable option, run in n8n's engine against the local endpoint. */
-import type { INodeParameters } from 'n8n-workflow';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+import type { INodeParameters, IWorkflowBase } from 'n8n-workflow';
 
 import { Approver } from './support/approver';
+import { repoRoot } from './support/examples';
 import type { LocalAws } from './support/aws-endpoint';
 import { DEFAULT_KEY } from './support/aws-endpoint';
 import { accessKeyCredential, assumeRoleCredential, everythingVisible, invokeParameters, runLambda, useLocalAws } from './support/lambda-node';
@@ -342,5 +346,49 @@ describe('credentials on the Durable Execution resource', () => {
 		expect(result.items[0].json.sent).toBe('heartbeat');
 		expect(result.items[1].json.error).toMatch(/secret access key is wrong/);
 		expect(everythingVisible(result, [{}, {}])).not.toContain('wrong-dynamic-secret-0001');
+	});
+});
+
+/**
+ * The examples' durable steps with the parameters as shipped. The Webhook and the Wait form need a
+ * running n8n: here the approver stub receives the callback ID, and the node that reads it from the
+ * webhook gets it directly (its callbackId / executionArn expressions name nodes the harness lacks).
+ */
+describe('the durable examples', () => {
+	const example = (file: string) => JSON.parse(readFileSync(join(repoRoot(), 'examples', file), 'utf8')) as IWorkflowBase;
+	const parametersOf = (workflow: IWorkflowBase, name: string) => workflow.nodes.find((node) => node.name === name)?.parameters as INodeParameters;
+
+	it('human approval: starts once per order, the callback reaches the approver, the decision resumes the function', async () => {
+		const workflow = example('durable-human-approval.json');
+		const orders = [{ orderId: 'A-2001', amount: 1250, callbackUrl: approver.url }, { orderId: 'A-2002', amount: 90, callbackUrl: approver.url }];
+		const started = await runLambda(aws, { parameters: parametersOf(workflow, 'Start approval'), items: orders });
+		const retried = await runLambda(aws, { parameters: parametersOf(workflow, 'Start approval'), items: orders });
+		const arns = started.items.map((item) => item.json.durableExecutionArn as string);
+		expect(retried.items.map((item) => item.json.durableExecutionArn)).toEqual(arns);
+		expect(arns[0]).toContain('/durable-execution/order-A-2001/');
+		const [approve, reject] = await Promise.all(arns.map(async (arn) => await approver.callbackFor(arn)));
+		const success = await runLambda(aws, { parameters: { ...parametersOf(workflow, 'Send callback success'), callbackId: approve }, items: [{ Decision: 'Approve', Comment: 'fine' }] });
+		const failure = await runLambda(aws, { parameters: { ...parametersOf(workflow, 'Send callback failure'), callbackId: reject }, items: [{ Decision: 'Reject', Comment: 'too small' }] });
+		expect([success.error, failure.error]).toEqual([undefined, undefined]);
+		const outcome = await runLambda(aws, {
+			parameters: durable('get', { executionArn: '={{ $json.arn }}', options: { waitForCompletion: true, pollIntervalSeconds: 1 } }),
+			items: arns.map((arn) => ({ arn })),
+		});
+		expect(outcome.items.map((item) => item.json.Status)).toEqual(['SUCCEEDED', 'FAILED']);
+		expect(outcome.items[0].json.Result).toMatchObject({ decision: { approved: true, comment: 'fine' } });
+		expect(outcome.items[1].json.Error).toMatchObject({ ErrorType: 'Rejected', ErrorMessage: 'too small' });
+	});
+
+	it('start and wait: the later Get returns each execution\'s result', async () => {
+		const workflow = example('durable-start-and-wait.json');
+		const started = await runLambda(aws, { parameters: parametersOf(workflow, 'Start durable execution'), items: [{ orderId: 'B-3001' }, { orderId: 'B-3002' }] });
+		const waited = await runLambda(aws, {
+			parameters: { ...parametersOf(workflow, 'Wait for the result'), executionArn: '={{ $json.durableExecutionArn }}' },
+			items: started.items.map((item) => item.json),
+		});
+		expect(waited.items.map((item) => [item.json.Status, (item.json.Result as { orderId: string }).orderId])).toEqual([
+			['SUCCEEDED', 'B-3001'],
+			['SUCCEEDED', 'B-3002'],
+		]);
 	});
 });

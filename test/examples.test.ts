@@ -10,9 +10,11 @@ useLocalAws({ functionCount: 120 }, (server) => {
 const examples = loadExamples();
 
 describe('Example workflows in examples/', () => {
-	it('ships the four documented examples', () => {
+	it('ships the documented examples', () => {
 		expect(examples.map((example) => example.file)).toEqual([
 			'assume-role-external-id.json',
+			'durable-human-approval.json',
+			'durable-start-and-wait.json',
 			'fan-out.json',
 			'invoke-with-input-item.json',
 			'list-all-functions.json',

@@ -112,18 +112,25 @@ const scenarios: Scenario[] = [
 describe('No secret appears anywhere n8n shows or stores', () => {
 	let scans = 0;
 	afterAll(() => {
-		expect(scans).toBe(scenarios.length * 2);
+		expect(scans).toBe(scenarios.length * 3);
 	});
 
-	it.each(scenarios.flatMap((scenario) => [[scenario.name, scenario, false] as const, [`${scenario.name} (Continue On Fail)`, scenario, true] as const]))(
+	// As an AI Agent tool the node answers every failure as an item, which the model reads.
+	it.each(
+		scenarios.flatMap((scenario) => [
+			[scenario.name, scenario, { continueOnFail: false }] as const,
+			[`${scenario.name} (Continue On Fail)`, scenario, { continueOnFail: true }] as const,
+			[`${scenario.name} (AI Agent tool)`, scenario, { continueOnFail: false, asTool: true }] as const,
+		]),
+	)(
 		'%s',
-		async (_name, scenario, continueOnFail) => {
+		async (_name, scenario, mode) => {
 			scenario.before?.();
 			const items = scenario.items ?? [{ n: 1 }, { n: 2 }];
 			const result = await runLambda(aws, {
 				parameters: scenario.parameters,
 				credentials: scenario.credentials?.() ?? keyCredential(),
-				continueOnFail,
+				...mode,
 				items,
 			});
 			const visible = everythingVisible(result, items);

@@ -12,19 +12,18 @@ import { AwsLambda } from '../nodes/AwsLambda/AwsLambda.node';
 import type { AwsKey, LocalAws } from './support/aws-endpoint';
 import { DEFAULT_KEY } from './support/aws-endpoint';
 import type { RunResult } from './support/engine';
-import { runNode } from './support/engine';
 import {
 	accessKeyCredential,
-	credentialTypes,
 	everythingVisible,
 	invokeParameters,
 	listParameters,
+	runLambda,
+	toolVariant,
 	useLocalAws,
 } from './support/lambda-node';
 
 /** The documented bound on what the model receives (README "Use as an AI Agent tool"). */
 const LIMIT_CHARS = 65_536;
-const TOOL_TYPE_NAME = 'n8n-nodes-aws-lambda.awsLambdaTool';
 
 const MARKER = 'SECRET-MARKER';
 const TOOL_KEY: AwsKey = { accessKeyId: 'AKIALOCALTOOLSECRET1', secretAccessKey: `${MARKER}/tool+secret="5e1d=` };
@@ -39,13 +38,6 @@ useLocalAws({ keys: [DEFAULT_KEY, TOOL_KEY, TEMPORARY] }, (server) => {
 	aws = server;
 });
 
-/** What n8n does to the description of the tool variant that matters to the node: the name ends in Tool. */
-function toolVariant(): AwsLambda {
-	const node = new AwsLambda();
-	node.description = { ...node.description, name: `${node.description.name}Tool` };
-	return node;
-}
-
 interface ToolRun {
 	parameters: INodeParameters;
 	items?: IDataObject[];
@@ -54,13 +46,12 @@ interface ToolRun {
 }
 
 async function runTool(run: ToolRun): Promise<RunResult> {
-	return await runNode({
-		node: { type: toolVariant(), typeName: TOOL_TYPE_NAME },
+	return await runLambda(aws, {
 		parameters: run.parameters,
 		items: run.items,
 		credentials: { awsLambdaAccessKeyApi: accessKeyCredential(aws, run.key ?? DEFAULT_KEY) },
-		credentialTypes,
 		signal: run.signal,
+		asTool: true,
 	});
 }
 

@@ -87,14 +87,25 @@ export interface LambdaRun {
 	credentials?: CredentialStore;
 	continueOnFail?: boolean;
 	signal?: AbortSignal;
+	/** Run as the AI Agent tool variant n8n generates (`…awsLambdaTool`); what it returns is what the model reads. */
+	asTool?: boolean;
 }
+
+/** What n8n does to the tool variant's description that the node sees: the type name ends in Tool. */
+export function toolVariant(): AwsLambda {
+	const node = new AwsLambda();
+	node.description = { ...node.description, name: `${node.description.name}Tool` };
+	return node;
+}
+
+const TOOL_TYPE_NAME = 'n8n-nodes-aws-lambda.awsLambdaTool';
 
 export const credentialTypes = [new AwsLambdaAccessKeyApi(), new AwsLambdaAssumeRoleApi()];
 
 /** Runs this package's node in n8n's engine; by default with an access-key credential for `aws`. */
 export async function runLambda(aws: LocalAws, run: LambdaRun): Promise<RunResult> {
 	return await runNode({
-		node: { type: new AwsLambda() },
+		node: run.asTool ? { type: toolVariant(), typeName: TOOL_TYPE_NAME } : { type: new AwsLambda() },
 		parameters: run.parameters,
 		items: run.items,
 		credentials: run.credentials ?? { awsLambdaAccessKeyApi: accessKeyCredential(aws) },

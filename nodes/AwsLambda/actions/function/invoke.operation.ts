@@ -208,7 +208,8 @@ const properties: INodeProperties[] = [
 				name: 'sendInputItem',
 				type: 'boolean',
 				default: false,
-				description: 'Whether to send the incoming item\'s JSON as the payload instead of the Payload field',
+				description:
+					'Whether to send the incoming item\'s JSON as the payload instead of the Payload field. Ignored when the node is an AI Agent tool: its input item is the agent\'s own.',
 			},
 			{
 				displayName: 'Stream Response',

@@ -10,6 +10,7 @@ import { shutdownEngine } from '../test/support/engine';
 import type { Example } from '../test/support/examples';
 import { loadExamples } from '../test/support/examples';
 import { credentialsFor, invokeParameters, runLambda } from '../test/support/lambda-node';
+import { showDurableApproval } from './demo-durable';
 
 const MAX_ROWS = 6;
 
@@ -21,6 +22,7 @@ async function main(): Promise<void> {
 		for (const example of loadExamples()) {
 			failures += await showExample(aws, example);
 		}
+		failures += await showDurableApproval(aws, show);
 		for (const invocationType of ['RequestResponse', 'Event', 'DryRun']) {
 			failures += await show(aws, `Invoke echo as ${invocationType}`, {
 				parameters: invokeParameters('echo', { invocationType, payload: '{"greeting":"hello"}' }),
@@ -81,7 +83,9 @@ function row(item: INodeExecutionData): IDataObject {
 			? { FunctionName: json.FunctionName, Runtime: json.Runtime, MemorySize: json.MemorySize, Version: json.Version }
 			: 'error' in json
 				? { error: json.error, functionError: json.functionError, errorType: json.errorType }
-				: { statusCode: json.statusCode, executedVersion: json.executedVersion, payload: json.payload };
+				: 'durableExecutionArn' in json || 'Status' in json || 'sent' in json
+					? { durable: json.DurableExecutionName ?? json.durableExecutionArn ?? json.callbackId, status: json.Status ?? json.sent ?? json.statusCode, result: json.Result }
+					: { statusCode: json.statusCode, executedVersion: json.executedVersion, payload: json.payload };
 	return Object.fromEntries(
 		Object.entries({ item: (item.pairedItem as { item: number }).item, ...picked }).map(([key, value]) => [key, shorten(value)]),
 	) as IDataObject;

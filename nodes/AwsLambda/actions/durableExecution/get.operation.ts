@@ -140,6 +140,7 @@ async function untilTerminal(prepared: PreparedGet, wait: Wait, context: RunCont
 
 /** Resolves after `ms`, or at once when the execution is cancelled. */
 async function pause(ms: number, signal: AbortSignal | undefined): Promise<void> {
+	if (signal?.aborted) return;
 	await new Promise<void>((resolve) => {
 		const done = () => {
 			clearTimeout(timer);

@@ -146,9 +146,15 @@ describe('Stream Response failures', () => {
 		expect(result.error?.message).toMatch(/within the Timeout of 1 seconds/);
 	});
 
-	it('shows no secret in errors of the streaming path', async () => {
-		const result = await runLambda(aws, { parameters: streaming('stream-fail', { includeLogs: true }) });
-		expect(everythingVisible(result)).not.toContain(DEFAULT_KEY.secretAccessKey);
+	it('shows no secret in errors of the streaming path, even one the function puts in its ErrorCode', async () => {
+		// The secret comes in with the item (the user's own data), so it is not in the node's parameters.
+		const items = [{ errorType: `Leaked${DEFAULT_KEY.secretAccessKey}` }];
+		const result = await runLambda(aws, { parameters: streaming('stream-fail', { includeLogs: true, sendInputItem: true }), items });
+		expect(result.error?.message).toMatch(/Leaked\[redacted\]/);
+		expect(everythingVisible(result, items)).not.toContain(DEFAULT_KEY.secretAccessKey);
+		const continued = await runLambda(aws, { parameters: streaming('stream-fail', { sendInputItem: true }), items, continueOnFail: true });
+		expect(continued.items[0].json.functionError).toBe('Leaked[redacted]');
+		expect(everythingVisible(continued, items)).not.toContain(DEFAULT_KEY.secretAccessKey);
 	});
 });
 

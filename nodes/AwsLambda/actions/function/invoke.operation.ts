@@ -456,8 +456,10 @@ async function runStreaming(
 	};
 	const { ErrorCode, ErrorDetails } = streamed.complete;
 	if (ErrorCode) {
+		// The function chooses its error code, and may put in it what it received.
+		const code = redact(ErrorCode, prepared.call.access.secrets);
 		// Whatever reached binary data stays out of the output: the item becomes the function's error.
-		throw functionError(context, prepared, ErrorCode, Buffer.from(ErrorDetails ?? ''), { ...summary, logs }, `in the stream's final event (InvokeComplete, ErrorCode ${ErrorCode})`);
+		throw functionError(context, prepared, code, Buffer.from(ErrorDetails ?? ''), { ...summary, logs }, `in the stream's final event (InvokeComplete, ErrorCode ${code})`);
 	}
 	if (!Buffer.isBuffer(streamed.result)) {
 		return { json: { ...withLogs(summary, logs), payload: null }, binary: { [prepared.binaryPropertyName]: streamed.result } };

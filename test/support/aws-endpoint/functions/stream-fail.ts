@@ -1,12 +1,15 @@
 import type { Handler } from './runtime';
 import { HandledError, StreamBody } from './runtime';
 
-/** Streams `chunks` parts, then fails: the error reaches the client only in the stream's final event. */
+/**
+ * Streams `chunks` parts, then fails with `errorType`: the error reaches the client only in the
+ * stream's final event.
+ */
 export const handler: Handler = (event) => {
-	const parts = Number((event as { chunks?: number } | null)?.chunks ?? 3);
+	const { chunks: parts = 3, errorType = 'StreamBroken' } = (event ?? {}) as { chunks?: number; errorType?: string };
 	async function* partsThenFailure() {
 		for (let i = 0; i < parts; i++) yield Buffer.from(`part ${i}\n`);
-		throw new HandledError(`upstream went away after ${parts} parts`, 'StreamBroken');
+		throw new HandledError(`upstream went away after ${parts} parts`, errorType);
 	}
 	return new StreamBody(partsThenFailure());
 };

@@ -16,10 +16,8 @@ import { fixtureFunctions } from '../support/aws-endpoint/functions';
 import { accessKeyCredential } from '../support/lambda-node';
 import type { ChatRequest, Script, Turn } from '../support/openai-local';
 import { LOCAL_MODEL, LOCAL_OPENAI_KEY, LocalOpenAi, lastToolResult, quoteLastToolResult, toolResults } from '../support/openai-local';
-import type { CommandResult, N8nLine } from './n8n';
+import type { CommandResult, N8nLine, RecordCheck } from './n8n';
 import { parseRawOutput, runN8n, tail } from './n8n';
-
-export type RecordCheck = (name: string, problem: string | undefined, started: number) => void;
 
 const AWS_CREDENTIAL = { id: 'agentAwsAccessKey', name: 'AWS Lambda (Access Key) for the agent' };
 const OPENAI_CREDENTIAL = { id: 'agentLocalOpenAi', name: 'Local OpenAI-compatible server' };

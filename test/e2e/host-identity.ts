@@ -15,10 +15,9 @@ import { DEFAULT_WEB_IDENTITY_TOKEN, WEB_IDENTITY_ROLE_ARN } from '../support/aw
 import { LAMBDA_NODE_TYPE, loadExamples } from '../support/examples';
 import { assumeRoleCredential } from '../support/lambda-node';
 import { freePort, OWNER, rest, waitForRestApi } from './editor';
-import type { N8nLine } from './n8n';
-import { n8nEnv, parseRawOutput, runN8n, tail } from './n8n';
+import type { N8nLine, RecordCheck } from './n8n';
+import { lambdaItems, n8nEnv, parseRawOutput, runN8n, tail } from './n8n';
 
-type RecordCheck = (name: string, problem: string | undefined, started: number) => void;
 
 const OPT_IN = 'N8N_AWS_SYSTEM_CREDENTIALS_ACCESS_ENABLED';
 const CREDENTIAL = { id: 'awsLambdaHostRole1', name: 'AWS Lambda (Assume Role) via the n8n host', type: 'awsLambdaAssumeRoleApi' };
@@ -104,7 +103,7 @@ async function executeWithHost(line: N8nLine, userFolder: string, aws: LocalAws,
 	aws.clearLog();
 	const fetchedBefore = aws.hostIdentity.issued[hostCase.source];
 	const result = await runN8n(line, userFolder, ['execute', `--id=${WORKFLOW_ID}`, '--rawOutput'], hostCase.env);
-	const items = lambdaItems(parseRawOutput(result.stdout));
+	const items = lambdaItems(parseRawOutput(result.stdout), NODE_NAME);
 	const hostKeys = new Set(aws.hostIdentity.handedOut.map((key) => key.accessKeyId));
 	const assumed = aws.log.filter((entry) => entry.action === 'AssumeRole');
 	const lambda = aws.log.filter((entry) => entry.service === 'lambda');
@@ -154,11 +153,6 @@ async function pressTestButton(line: N8nLine, userFolder: string, aws: LocalAws,
 	}
 }
 
-function lambdaItems(output: IDataObject | undefined): IDataObject[] {
-	const runData = (output?.data as IDataObject | undefined)?.resultData as IDataObject | undefined;
-	const tasks = (runData?.runData as { [node: string]: Array<{ data?: { main?: Array<Array<{ json: IDataObject }>> } }> } | undefined)?.[NODE_NAME];
-	return tasks?.[0]?.data?.main?.[0]?.map((item) => item.json) ?? [];
-}
 
 function leakedHostSecret(aws: LocalAws, text: string): string | undefined {
 	const secrets = [DEFAULT_WEB_IDENTITY_TOKEN, ...aws.hostIdentity.handedOut.flatMap((key) => [key.secretAccessKey, key.sessionToken ?? ''])];

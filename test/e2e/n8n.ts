@@ -122,6 +122,16 @@ export function parseRawOutput(stdout: string): IDataObject | undefined {
 	}
 }
 
+/** How every e2e suite reports a check: its name, the problem (undefined when it passed), when it started. */
+export type RecordCheck = (name: string, problem: string | undefined, started: number) => void;
+
+/** The JSON of the items a node output in its first run, from `n8n execute --rawOutput`. */
+export function lambdaItems(output: IDataObject | undefined, nodeName: string): IDataObject[] {
+	const runData = (output?.data as IDataObject | undefined)?.resultData as IDataObject | undefined;
+	const tasks = (runData?.runData as Record<string, Array<{ data?: { main?: Array<Array<{ json: IDataObject }>> } }>> | undefined)?.[nodeName];
+	return tasks?.[0]?.data?.main?.[0]?.map((item) => item.json) ?? [];
+}
+
 export function tail(result: CommandResult): string {
 	return `--- n8n output (tail) ---\n${`${result.stdout}\n${result.stderr}${result.error ? `\n${result.error.message}` : ''}`.split('\n').slice(-25).join('\n')}`;
 }

@@ -15,8 +15,11 @@ import type { Example } from '../support/examples';
 import { LAMBDA_NODE_TYPE, loadExamples, repoRoot } from '../support/examples';
 import { accessKeyCredential, assumeRoleCredential } from '../support/lambda-node';
 import { checkEditor } from './editor';
-import type { CommandResult, N8nLine } from './n8n';
-import { installPackage, n8nEnv, n8nLines, packTarball, parseRawOutput, runN8n, tail } from './n8n';
+import { runAgentChecks } from './agent';
+import { runHostIdentityChecks } from './host-identity';
+import type { CommandResult, N8nLine, RecordCheck } from './n8n';
+import { installPackage, lambdaItems, n8nEnv, n8nLines, packTarball, parseRawOutput, runN8n, tail } from './n8n';
+import { runStreamingChecks } from './streaming';
 
 interface Check {
 	line: string;
@@ -26,12 +29,6 @@ interface Check {
 }
 
 const checks: Check[] = [];
-
-function lambdaItems(output: IDataObject | undefined, nodeName: string): IDataObject[] {
-	const runData = (output?.data as IDataObject | undefined)?.resultData as IDataObject | undefined;
-	const tasks = (runData?.runData as Record<string, Array<{ data?: { main?: Array<Array<{ json: IDataObject }>> } }>> | undefined)?.[nodeName];
-	return tasks?.[0]?.data?.main?.[0]?.map((item) => item.json) ?? [];
-}
 
 function errorWorkflow(continueOnFail: boolean): IWorkflowBase {
 	const [invoke] = loadExamples().filter((example) => example.file === 'invoke-with-input-item.json');
@@ -105,6 +102,21 @@ function record(line: string, name: string, problem: string | undefined, started
 	console.log(`${problem === undefined ? 'PASS' : 'FAIL'} [${line}] ${name} (${seconds} s)${problem ? `: ${problem}` : ''}`);
 }
 
+/** The feature suites that run in the same n8n user folder after the examples and the editor. */
+const SUITES = {
+	agent: runAgentChecks,
+	hostIdentity: runHostIdentityChecks,
+	streaming: runStreamingChecks,
+};
+
+/** `N8N_E2E_ONLY=agent,streaming` runs only those feature suites (and the examples, which install the package). */
+function selectedSuites() {
+	const only = process.env.N8N_E2E_ONLY?.split(',').map((name) => name.trim());
+	return Object.entries(SUITES)
+		.filter(([name]) => !only || only.includes(name))
+		.map(([, suite]) => suite);
+}
+
 async function runLine(line: N8nLine, tarball: string): Promise<void> {
 	const userFolder = mkdtempSync(join(tmpdir(), 'n8n-e2e-'));
 	const aws = await Endpoint.start({ functionCount: 120, quiet: true });
@@ -155,6 +167,12 @@ async function runLine(line: N8nLine, tarball: string): Promise<void> {
 			screenshot: join(repoRoot(), 'docs', 'screenshots', `${line.slug}-invoke-node.png`),
 		});
 		for (const check of editorChecks) record(line.name, `editor: ${check.name}`, check.problem, started);
+
+		const recordFor: RecordCheck = (name, problem, checkStarted) => record(line.name, name, problem, checkStarted);
+		for (const suite of selectedSuites()) {
+			aws.clearLog();
+			await suite(line, userFolder, aws, recordFor);
+		}
 	} finally {
 		await aws.stop();
 		rmSync(userFolder, { recursive: true, force: true });
@@ -165,7 +183,9 @@ async function main(): Promise<void> {
 	const workDir = mkdtempSync(join(tmpdir(), 'n8n-e2e-pack-'));
 	try {
 		const tarball = packTarball(workDir);
-		for (const line of n8nLines()) await runLine(line, tarball);
+		// N8N_E2E_LINE=1 or 2 runs one n8n line only.
+		const lines = n8nLines().filter((line) => !process.env.N8N_E2E_LINE || line.slug.startsWith(`n8n-${process.env.N8N_E2E_LINE}.`));
+		for (const line of lines) await runLine(line, tarball);
 	} finally {
 		rmSync(workDir, { recursive: true, force: true });
 	}

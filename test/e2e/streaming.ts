@@ -12,10 +12,8 @@ import type { LocalAws } from '../support/aws-endpoint';
 import { streamedBytes } from '../support/aws-endpoint/functions/stream-large';
 import { LAMBDA_NODE_TYPE } from '../support/examples';
 import { accessKeyCredential } from '../support/lambda-node';
-import type { N8nLine } from './n8n';
+import type { N8nLine, RecordCheck } from './n8n';
 import { parseRawOutput, runN8n, tail } from './n8n';
-
-type RecordCheck = (name: string, problem: string | undefined, started: number) => void;
 
 const STREAMED_BYTES = 50 * 1024 * 1024;
 const CREDENTIAL = { id: 'awsLambdaStreamKey1', name: 'AWS Lambda (Access Key) for streaming', type: 'awsLambdaAccessKeyApi' };

@@ -182,6 +182,12 @@ describe('Tenant ID', () => {
 		expect(aws.log).toHaveLength(0);
 	});
 
+	it('refuses a Tenant ID that an HTTP header cannot carry before anything is sent', async () => {
+		const result = await runLambda(aws, { parameters: invokeParameters('tenant-isolated', { options: { tenantId: 'blue\nX-Injected: 1' } }), continueOnFail: true });
+		expect(result.items[0].json.error).toMatch(/Tenant ID \(item 0\): contains a character/);
+		expect(aws.log).toHaveLength(0);
+	});
+
 	it('says which tenancy mistake AWS refused', async () => {
 		const missing = await runLambda(aws, { parameters: invokeParameters('tenant-isolated') });
 		expect(missing.error?.message).toMatch(/tenant isolation/);

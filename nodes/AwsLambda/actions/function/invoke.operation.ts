@@ -34,6 +34,8 @@ const DEFAULT_CONCURRENCY = 10;
 const DEFAULT_MAX_ATTEMPTS = 3;
 /** Tenant IDs as the Invoke API model bounds them. */
 const MAX_TENANT_ID_CHARS = 256;
+/** The Tenant ID travels in an HTTP header (X-Amz-Tenant-Id): printable ASCII only. */
+const HEADER_SAFE = /^[\x20-\x7e]+$/;
 const QUALIFIER_PATTERN = /^(\$LATEST(\.PUBLISHED)?|[a-zA-Z0-9_-]{1,128})$/;
 
 const properties: INodeProperties[] = [
@@ -367,14 +369,18 @@ function payloadText(
 
 function tenantIdFor(execute: IExecuteFunctions, itemIndex: number, value: unknown): string | undefined {
 	const tenantId = typeof value === 'string' || typeof value === 'number' ? String(value).trim() : '';
+	const refuse = (problem: string, fix: string) => inputError(execute.getNode(), itemIndex, 'Tenant ID', problem, fix);
 	if (tenantId === '') return undefined;
 	if (tenantId.length > MAX_TENANT_ID_CHARS) {
-		throw inputError(
-			execute.getNode(),
-			itemIndex,
-			'Tenant ID',
+		throw refuse(
 			`has ${tenantId.length} characters`,
 			`AWS accepts a Tenant ID of 1–${MAX_TENANT_ID_CHARS} characters: check the expression that gives it.`,
+		);
+	}
+	if (!HEADER_SAFE.test(tenantId)) {
+		throw refuse(
+			'contains a character an HTTP header cannot carry (a line break, control character or non-ASCII letter)',
+			'Use letters, digits and punctuation of plain ASCII, e.g. an ID rather than a display name.',
 		);
 	}
 	return tenantId;

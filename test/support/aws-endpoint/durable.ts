@@ -239,7 +239,8 @@ export class DurableService {
 		if (execution.status !== 'RUNNING') {
 			return invalid(`Durable execution ${execution.arn} is not running (status ${execution.status}); only a RUNNING execution can be stopped.`);
 		}
-		const error = body.length > 0 ? (JSON.parse(body.toString('utf8')) as ErrorObject) : undefined;
+		const error = errorObjectIn(body);
+		if (error === 'malformed') return malformedBody();
 		execution.stop(error && Object.keys(error).length > 0 ? error : undefined);
 		return json({ StopTimestamp: epochSeconds(execution.endedAt as number) });
 	}
@@ -290,7 +291,9 @@ export class DurableService {
 			if (body.length > CALLBACK_RESULT_LIMIT) return lambdaError(413, 'RequestTooLargeException', `Result must be at most ${CALLBACK_RESULT_LIMIT} bytes.`);
 			callback.succeed(body.toString('utf8'));
 		} else {
-			callback.fail(body.length > 0 ? (JSON.parse(body.toString('utf8')) as ErrorObject) : {});
+			const error = errorObjectIn(body);
+			if (error === 'malformed') return malformedBody();
+			callback.fail(error ?? {});
 		}
 		return { status: 200 };
 	}
@@ -320,6 +323,19 @@ export class DurableService {
 	private sign(text: string): string {
 		return createHmac('sha256', this.markerSecret).update(text).digest('base64url').slice(0, 16);
 	}
+}
+
+function errorObjectIn(body: Buffer): ErrorObject | undefined | 'malformed' {
+	if (body.length === 0) return undefined;
+	try {
+		return JSON.parse(body.toString('utf8')) as ErrorObject;
+	} catch {
+		return 'malformed';
+	}
+}
+
+function malformedBody(): Reply {
+	return lambdaError(400, 'InvalidRequestContentException', 'Could not parse request body into json: the ErrorObject is not JSON.');
 }
 
 function summary(execution: DurableExecution): Record<string, unknown> {

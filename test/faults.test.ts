@@ -65,6 +65,35 @@ describe('Throttling and AWS-side errors', () => {
 	});
 });
 
+describe('Answers from a proxy or gateway between n8n and AWS', () => {
+	const gatewayAnswers = [
+		{ status: 504, html: false },
+		{ status: 502, html: true },
+		{ status: 503, html: false },
+		{ status: 429, html: true },
+	];
+
+	it.each(['RequestResponse', 'Event'])('never replays a %s invocation a proxy answered without an AWS error type', async (invocationType) => {
+		for (const answer of gatewayAnswers) {
+			aws.clearLog();
+			aws.faults.gatewayError(1, answer);
+			const result = await runLambda(aws, {
+				parameters: invokeParameters('echo', { invocationType, options: { maxAttempts: 3 } }),
+				continueOnFail: true,
+			});
+			expect({ answer, statuses: invokes().map((entry) => entry.status) }).toEqual({ answer, statuses: [answer.status] });
+			expect({ answer, error: typeof result.items[0].json.error }).toEqual({ answer, error: 'string' });
+		}
+	});
+
+	it('still replays an AWS 5xx error document after a proxy answer would not be', async () => {
+		aws.faults.serverError(2, { status: 503, errorType: 'ServiceException' });
+		const result = await runLambda(aws, { parameters: invokeParameters('echo', { options: { maxAttempts: 3 } }) });
+		expect(result.error).toBeUndefined();
+		expect(invokes().map((entry) => entry.status)).toEqual([503, 503, 200]);
+	});
+});
+
 describe('Network faults', () => {
 	it('retries a refused connection (nothing was sent), then names the failure', async () => {
 		const port = await closedPort();

@@ -210,7 +210,20 @@ class InvokeRetry implements RetryStrategyV2 {
  */
 function isRefusedByAws(error: unknown, isAwsAnswer: (error: unknown) => boolean): boolean {
 	const status = (error as { $metadata?: { httpStatusCode?: number } } | undefined)?.$metadata?.httpStatusCode ?? 0;
-	return isAwsAnswer(error) && (status === 429 || status >= 500);
+	return isAwsAnswer(error) && isMarkedByAws(error) && (status === 429 || status >= 500);
+}
+
+/** The names the SDK falls back to when an answer carries no error type. */
+const UNNAMED_ERROR = /^(Unknown|UnknownError|\d{3})$/;
+
+/**
+ * AWS marks every error it answers with its error type (the `x-amzn-ErrorType` header or `__type` /
+ * `code` in the body, which the SDK makes the error's name) and its request id. A proxy or gateway
+ * in between (its 502, 503 or 504) has neither, and the function may be running behind it.
+ */
+function isMarkedByAws(error: unknown): boolean {
+	const { name, $metadata } = (error ?? {}) as { name?: unknown; $metadata?: { requestId?: string } };
+	return typeof name === 'string' && !UNNAMED_ERROR.test(name) && Boolean($metadata?.requestId);
 }
 
 /** Failures of the DNS lookup or the TCP connect: not one byte of the request was written. */

@@ -4,7 +4,7 @@ export interface FaultMatch {
 	functionName?: string;
 }
 
-export type FaultKind = 'throttle' | 'serverError' | 'resetConnection' | 'hang' | 'stsMalformed' | 'announceLength' | 'invalidSignature' | 'dropStream';
+export type FaultKind = 'throttle' | 'serverError' | 'resetConnection' | 'hang' | 'stsMalformed' | 'announceLength' | 'invalidSignature' | 'dropStream' | 'gatewayError';
 
 /** How far a reply gets before the connection drops, for a reset after the function ran. */
 export type ResetStage = 'beforeHeaders' | 'afterHeaders' | 'midBody';
@@ -20,6 +20,7 @@ export interface PendingFault {
 	stage?: ResetStage;
 	bytes?: number;
 	afterBytes?: number;
+	html?: boolean;
 }
 
 export interface Faults {
@@ -36,6 +37,11 @@ export interface Faults {
 	announceLength(count: number, opts: { bytes: number; match?: FaultMatch }): void;
 	/** Drops a response stream's connection once `afterBytes` of payload were sent (the function ran). */
 	dropStream(count: number, opts: { afterBytes: number; match?: FaultMatch }): void;
+	/**
+	 * Answers as a proxy or gateway between the client and AWS would, after the function ran: `status`
+	 * (default 504) with an empty or an HTML body, no `x-amzn-ErrorType` and no AWS request id.
+	 */
+	gatewayError(count: number, opts?: { status?: number; html?: boolean; match?: FaultMatch }): void;
 	/** Refuses the signature as AWS does, quoting the canonical request and string to sign received. */
 	invalidSignature(count: number, opts?: { match?: FaultMatch }): void;
 	delay(ms: number): void;
@@ -81,6 +87,10 @@ export class FaultKnobs implements Faults {
 
 	dropStream(count: number, opts: { afterBytes: number; match?: FaultMatch }): void {
 		this.pending.push({ kind: 'dropStream', remaining: count, match: { action: 'InvokeWithResponseStream', ...opts.match }, afterBytes: opts.afterBytes });
+	}
+
+	gatewayError(count: number, opts: { status?: number; html?: boolean; match?: FaultMatch } = {}): void {
+		this.pending.push({ kind: 'gatewayError', remaining: count, ...opts });
 	}
 
 	invalidSignature(count: number, opts: { match?: FaultMatch } = {}): void {

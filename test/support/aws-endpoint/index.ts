@@ -315,7 +315,18 @@ export class LocalAws {
 				return await this.dropConnection(fault, entry, req, res, () => this.dispatch(entry, signature, req, body, query));
 			case 'dropStream':
 				return await this.send(res, entry, await this.dispatch(entry, signature, req, body, query), fault.afterBytes);
+			case 'gatewayError':
+				await this.dispatch(entry, signature, req, body, query);
+				return this.answerAsGateway(res, entry, fault.status ?? 504, fault.html ?? false);
 		}
+	}
+
+	/** Bypasses `replyHeaders`: a proxy's answer carries neither AWS's error type nor its request id. */
+	private answerAsGateway(res: ServerResponse, entry: RequestLogEntry, status: number, html: boolean): void {
+		const body = html ? `<html><body><h1>${status} Gateway Error</h1></body></html>` : '';
+		res.writeHead(status, { 'Content-Type': html ? 'text/html' : 'text/plain', 'Content-Length': String(Buffer.byteLength(body)) });
+		res.end(body);
+		this.record(entry, { status });
 	}
 
 	/**

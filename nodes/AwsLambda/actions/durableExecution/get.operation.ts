@@ -2,7 +2,8 @@ import type { GetDurableExecutionCommandOutput } from '@aws-sdk/client-lambda';
 import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
 import { NodeOperationError, updateDisplayOptions } from 'n8n-workflow';
 
-import { inputError, redactedNode } from '../../input/errors';
+import { redactedNode } from '../../input/errors';
+import { boundedInteger } from '../../input/limits';
 import { loadLambdaSdk } from '../../transport/sdk';
 import type { AwsCall } from '../../transport/send';
 import { sendAws } from '../../transport/send';
@@ -34,7 +35,7 @@ const properties: INodeProperties[] = [
 				displayName: 'Max Wait (Seconds)',
 				name: 'maxWaitSeconds',
 				type: 'number',
-				typeOptions: { minValue: 1 },
+				typeOptions: { minValue: 1, maxValue: MAX_WAIT_SECONDS, numberPrecision: 0 },
 				default: 900,
 				description: 'With Wait for Completion: how long to wait for a terminal status before giving up with an error',
 			},
@@ -42,7 +43,7 @@ const properties: INodeProperties[] = [
 				displayName: 'Poll Interval (Seconds)',
 				name: 'pollIntervalSeconds',
 				type: 'number',
-				typeOptions: { minValue: MIN_POLL_SECONDS },
+				typeOptions: { minValue: MIN_POLL_SECONDS, maxValue: MAX_WAIT_SECONDS, numberPrecision: 0 },
 				default: 5,
 				description: 'With Wait for Completion: seconds between two status checks (at least 1)',
 			},
@@ -100,16 +101,11 @@ async function prepare(execute: IExecuteFunctions, itemIndex: number): Promise<P
 }
 
 function waitFor(execute: IExecuteFunctions, itemIndex: number, options: IDataObject): Wait {
-	const seconds = (field: string, value: unknown, min: number) => {
-		const number = Number(value);
-		if (!Number.isFinite(number) || number < min || number > MAX_WAIT_SECONDS) {
-			throw inputError(execute.getNode(), itemIndex, field, `${String(value)} is not a number of seconds from ${min} to ${MAX_WAIT_SECONDS}`, `Enter at least ${min} second(s).`);
-		}
-		return number * 1000;
-	};
+	const milliseconds = (field: string, value: unknown, min: number) =>
+		boundedInteger(execute.getNode(), itemIndex, field, value, min, MAX_WAIT_SECONDS) * 1000;
 	return {
-		pollMs: seconds('Poll Interval', options.pollIntervalSeconds ?? 5, MIN_POLL_SECONDS),
-		maxWaitMs: seconds('Max Wait', options.maxWaitSeconds ?? 900, 1),
+		pollMs: milliseconds('Poll Interval', options.pollIntervalSeconds ?? 5, MIN_POLL_SECONDS),
+		maxWaitMs: milliseconds('Max Wait', options.maxWaitSeconds ?? 900, 1),
 	};
 }
 
@@ -132,8 +128,9 @@ async function untilTerminal(prepared: PreparedGet, wait: Wait, context: RunCont
 		const execution = await getOnce(prepared, context);
 		if (TERMINAL.has(execution.Status ?? '')) return execution;
 		const waited = Date.now() - started;
-		if (waited + wait.pollMs > wait.maxWaitMs) throw new WaitExpiredError(prepared, execution.Status, Math.round(waited / 1000));
-		await pause(wait.pollMs, context.signal);
+		if (waited >= wait.maxWaitMs) throw new WaitExpiredError(prepared, execution.Status, Math.round(waited / 1000));
+		// The last pause ends at the deadline, so the execution gets its whole Max Wait and one last check.
+		await pause(Math.min(wait.pollMs, wait.maxWaitMs - waited), context.signal);
 		if (context.signal?.aborted) throw new WaitExpiredError(prepared, execution.Status, Math.round((Date.now() - started) / 1000));
 	}
 }

@@ -29,6 +29,8 @@ const durable = (operation: string, extra: INodeParameters = {}): INodeParameter
 });
 
 const durableCalls = () => aws.log.filter((entry) => /Durable/.test(entry.action));
+const executionGets = () => durableCalls().filter((entry) => entry.action === 'GetDurableExecution').length;
+const waitedSeconds = (message: string | undefined) => Number(/after waiting (\d+) seconds$/.exec(message ?? '')?.[1]);
 
 /** Starts an execution through the node (Event, so it answers at once) and returns its ARN. */
 async function startThroughNode(name: string, payload: Record<string, unknown>, functionName = 'durable-approval:$LATEST'): Promise<string> {
@@ -112,21 +114,32 @@ describe('Get', () => {
 		expect(result.items[0].json.Error).toMatchObject({ ErrorType: 'OrderRejected', ErrorMessage: 'Out of stock' });
 	});
 
-	it('gives up cleanly when the wait runs out, and with Continue On Fail returns the last status', async () => {
+	it('waits the whole Max Wait, polls once more at its end, and says how long it waited', async () => {
 		const { arn } = await waitingForApproval('wait-expires');
-		const parameters = durable('get', { executionArn: arn, options: { waitForCompletion: true, pollIntervalSeconds: 1, maxWaitSeconds: 1 } });
-		const failed = await runLambda(aws, { parameters });
+		aws.clearLog();
+		const failed = await runLambda(aws, { parameters: durable('get', { executionArn: arn, options: { waitForCompletion: true, pollIntervalSeconds: 1, maxWaitSeconds: 2 } }) });
 		expect(failed.error?.message).toMatch(/^Get durable execution failed \(item 0\): still RUNNING after waiting \d+ seconds$/);
 		expect(failed.error?.description).toMatch(/Raise Max Wait/);
+		expect(waitedSeconds(failed.error?.message)).toBeGreaterThanOrEqual(2);
+		expect(waitedSeconds(failed.error?.message)).toBeLessThanOrEqual(3);
+		expect(executionGets()).toBeGreaterThanOrEqual(3);
+	});
+
+	it('with a Poll Interval over Max Wait, still waits Max Wait and checks at its end; Continue On Fail returns the last status', async () => {
+		const { arn } = await waitingForApproval('wait-long-poll');
+		aws.clearLog();
+		const parameters = durable('get', { executionArn: arn, options: { waitForCompletion: true, pollIntervalSeconds: 5, maxWaitSeconds: 1 } });
 		const tolerated = await runLambda(aws, { parameters, continueOnFail: true });
 		expect(tolerated.items[0].json).toMatchObject({ lastStatus: 'RUNNING', durableExecutionArn: arn, error: expect.stringMatching(/still RUNNING/) });
+		expect(waitedSeconds(tolerated.items[0].json.error as string)).toBe(1);
+		expect(executionGets()).toBe(2);
 	});
 
 	it('refuses a poll interval under one second before any request', async () => {
 		const { arn } = await waitingForApproval('wait-fast-poll');
 		aws.clearLog();
 		const result = await runLambda(aws, { parameters: durable('get', { executionArn: arn, options: { waitForCompletion: true, pollIntervalSeconds: 0.2 } }) });
-		expect(result.error?.message).toMatch(/^Poll Interval \(item 0\): 0.2 is not a number of seconds from 1/);
+		expect(result.error?.message).toBe('Poll Interval (item 0): 0.2 is not a whole number from 1 to 31622400');
 		expect(aws.log).toHaveLength(0);
 	});
 
@@ -194,6 +207,31 @@ describe('List and Get History', () => {
 			parameters: durable('list', { functionName: { __rl: true, mode: 'name', value: 'durable-approval:1' }, returnAll: true, filters: { durableExecutionName: 'list-y' } }),
 		});
 		expect(byName.items.map((item) => item.json.DurableExecutionName)).toEqual(['list-y']);
+	});
+
+	it('an empty page with more after it is one item holding NextMarker, so the workflow can page on', async () => {
+		const arn = await startThroughNode('history-empty-page', { orderId: 'P-2' });
+		await runLambda(aws, { parameters: durable('get', { executionArn: arn, options: { waitForCompletion: true, pollIntervalSeconds: 1 } }) });
+		aws.durable.emptyPages = 1;
+		const empty = await runLambda(aws, { parameters: durable('getHistory', { executionArn: arn, returnAll: false, maxItems: 2, marker: '' }) });
+		expect(empty.items).toEqual([{ json: { NextMarker: expect.any(String) }, pairedItem: { item: 0 } }]);
+		const next = await runLambda(aws, { parameters: durable('getHistory', { executionArn: arn, returnAll: false, maxItems: 2, marker: String(empty.items[0].json.NextMarker) }) });
+		expect(next.items.map((item) => item.json.EventId)).toEqual([1, 2]);
+		aws.durable.emptyPages = 1;
+		const all = await runLambda(aws, { parameters: durable('getHistory', { executionArn: arn, returnAll: true }) });
+		expect(all.items.map((item) => item.json.EventId)).toEqual([1, 2, 3, 4]);
+	});
+
+	it('as an AI Agent tool, answers one item saying nothing matched instead of an empty answer', async () => {
+		const nothing = await runLambda(aws, {
+			parameters: durable('list', { functionName: { __rl: true, mode: 'name', value: 'durable-approval:1' }, returnAll: true, filters: { durableExecutionName: 'never-started' } }),
+			asTool: true,
+		});
+		expect(nothing.items.map((item) => item.json)).toEqual([{ note: expect.stringMatching(/^No durable executions matched/) }]);
+		const arn = await startThroughNode('history-tool-empty-page', { orderId: 'P-3' });
+		aws.durable.emptyPages = 1;
+		const emptyPage = await runLambda(aws, { parameters: durable('getHistory', { executionArn: arn, returnAll: false, maxItems: 2, marker: '' }), asTool: true });
+		expect(emptyPage.items.map((item) => item.json)).toEqual([{ note: expect.stringMatching(/NextMarker/), NextMarker: expect.any(String) }]);
 	});
 
 	it('says what to do when the function is not durable', async () => {

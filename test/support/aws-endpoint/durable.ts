@@ -93,6 +93,8 @@ export class DurableService {
 	readonly clock: DurableClock = { msPerSecond: 1000 };
 	/** How many executions Invoke started (a repeated idempotent start does not count). */
 	started = 0;
+	/** How many list or history pages to answer empty but with a NextMarker, as AWS may when a filter skips a whole page. */
+	emptyPages = 0;
 	private readonly functions: Map<string, DurableFunction>;
 	private readonly executions = new Map<string, DurableExecution>();
 	private readonly byName = new Map<string, DurableExecution>();
@@ -306,6 +308,10 @@ export class DurableService {
 		const marker = query.get('Marker');
 		const offset = marker ? this.readMarker(marker, scope) : 0;
 		if (offset === undefined) return invalid('Invalid pagination token');
+		if (this.emptyPages > 0) {
+			this.emptyPages--;
+			return json(shape([], this.marker(offset, scope)));
+		}
 		const page = items.slice(offset, offset + maxItems);
 		const next = offset + page.length < items.length ? this.marker(offset + page.length, scope) : undefined;
 		return json(shape(page, next));

@@ -6,6 +6,7 @@ import { boundedInteger } from '../../input/limits';
 import { isRegionCode } from '../../input/region';
 import { accessForItem } from '../../transport/access';
 import type { AwsCall } from '../../transport/send';
+import { isToolMode } from '../toolMode';
 import type { Operation, RunContext } from '../types';
 
 /** AWS's pattern for a durable execution ARN (API reference, DurableExecutionArn), at most 1,024 characters. */
@@ -195,7 +196,8 @@ export const pagingProperties: INodeProperties[] = [
 		type: 'string',
 		default: '',
 		displayOptions: { show: { returnAll: [false] } },
-		description: 'The NextMarker of a previous call with the same settings, to get the next page',
+		description:
+			'The NextMarker of a previous call with the same settings, to get the next page. While more pages exist the last item carries NextMarker; a page AWS returned empty is one item holding only NextMarker.',
 	},
 ];
 
@@ -226,6 +228,8 @@ export interface Page<T> {
  */
 export async function pagedItems<T extends object>(
 	paging: Paging,
+	context: RunContext,
+	nothingMatched: string,
 	fetch: (marker: string | undefined, maxItems: number) => Promise<Page<T>>,
 ): Promise<INodeExecutionData[]> {
 	const collected: T[] = [];
@@ -235,7 +239,18 @@ export async function pagedItems<T extends object>(
 		collected.push(...page.items);
 		marker = page.nextMarker;
 	} while (paging.returnAll && marker);
-	const items = collected.map((entry) => ({ json: asJson(entry) }));
-	if (marker && items.length > 0) items[items.length - 1].json.NextMarker = marker;
-	return items;
+	const entries = collected.map(asJson);
+	if (entries.length === 0) return emptyAnswer(marker, isToolMode(context.execute), nothingMatched);
+	if (marker) entries[entries.length - 1].NextMarker = marker;
+	return entries.map((json) => ({ json }));
+}
+
+/**
+ * AWS may answer an empty page that still has a NextMarker (a filter skipped it): dropping it would end
+ * the paging, so it becomes an item of its own. A model reads zero items as "", so it is told why.
+ */
+function emptyAnswer(marker: string | undefined, toolMode: boolean, nothingMatched: string): INodeExecutionData[] {
+	if (!toolMode) return marker ? [{ json: { NextMarker: marker } }] : [];
+	if (!marker) return [{ json: { note: nothingMatched } }];
+	return [{ json: { note: 'This page held no entries, but more follow: ask again with Marker set to NextMarker.', NextMarker: marker } }];
 }

@@ -56,7 +56,7 @@ async function prepare(execute: IExecuteFunctions, itemIndex: number): Promise<P
 async function run(prepared: PreparedHistory, context: RunContext): Promise<INodeExecutionData[]> {
 	const { GetDurableExecutionHistoryCommand } = await loadLambdaSdk();
 	const input = { DurableExecutionArn: prepared.arn, IncludeExecutionData: prepared.includeExecutionData, ReverseOrder: prepared.reverseOrder };
-	return await pagedItems<Event>(prepared.paging, async (Marker, MaxItems) => {
+	return await pagedItems<Event>(prepared.paging, context, 'No history events matched: the execution has none on this page.', async (Marker, MaxItems) => {
 		const output = await sendAws(context, prepared.call, async (client, signal) =>
 			await client.send(new GetDurableExecutionHistoryCommand({ ...input, Marker, MaxItems }), { abortSignal: signal }),
 		);

@@ -15,6 +15,7 @@ import type { Paging } from './common';
 import { durableCall, durableOperation, pagedItems, pagingFor, pagingProperties, parseDurableExecutionName } from './common';
 
 const STATUSES: ExecutionStatus[] = ['RUNNING', 'SUCCEEDED', 'FAILED', 'TIMED_OUT', 'STOPPED'];
+const NOTHING_MATCHED = 'No durable executions matched: the function has none for this version and these filters.';
 
 /** Invoke's function picker, one definition for both (its display options are Invoke's own). */
 const functionNameProperty: INodeProperties = {
@@ -102,7 +103,7 @@ function filtersFor(execute: IExecuteFunctions, itemIndex: number, filters: IDat
 
 async function run(prepared: PreparedList, context: RunContext): Promise<INodeExecutionData[]> {
 	const { ListDurableExecutionsByFunctionCommand } = await loadLambdaSdk();
-	return await pagedItems<Execution>(prepared.paging, async (Marker, MaxItems) => {
+	return await pagedItems<Execution>(prepared.paging, context, NOTHING_MATCHED, async (Marker, MaxItems) => {
 		const output = await sendAws(context, prepared.call, async (client, signal) =>
 			await client.send(new ListDurableExecutionsByFunctionCommand({ ...prepared.input, Marker, MaxItems }), { abortSignal: signal }),
 		);

@@ -54,6 +54,20 @@ describe('Bad input is rejected before any request, naming the field and the ite
 		expect(aws.log).toHaveLength(0);
 	});
 
+	it.each([
+		['before the error position', '{"k": wJalrXUtnFEMI/K7MDENG}', /^Payload \(item 0\): not valid JSON: unexpected text$/],
+		['after the error position', '{"a": 1,, "k": "wJalrXUtnFEMI/K7MDENG"}', /^Payload \(item 0\): not valid JSON: fails at position 8 \(line 1, column 9\)$/],
+	])('never quotes the payload text, which may hold a secret, when it does not parse (secret %s)', async (_where, payload, message) => {
+		const result = await runLambda(aws, { parameters: invokeParameters('echo', { payload: '={{ $json.payload }}' }), items: [{ payload }] });
+		expect(result.error?.message).toMatch(message);
+		expect(`${result.error?.message} ${result.error?.description}`).not.toMatch(/wJalr|K7MD/);
+	});
+
+	it('names the line and column of a multi-line payload that does not parse', async () => {
+		const result = await runLambda(aws, { parameters: invokeParameters('echo', { payload: '{\n  "a": 1,\n  }' }) });
+		expect(result.error?.message).toMatch(/^Payload \(item 0\): not valid JSON: fails at position 14 \(line 3, column 3\)$/);
+	});
+
 	it('rejects a Lambda endpoint that is not a URL', async () => {
 		const result = await runLambda(aws, {
 			parameters: invokeParameters('echo'),

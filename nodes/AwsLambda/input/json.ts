@@ -21,10 +21,21 @@ export function parseJsonField(
 			node,
 			itemIndex,
 			field,
-			`not valid JSON: ${(error as Error).message}`,
+			`not valid JSON: ${whereParsingFails(error, value)}`,
 			'Enter a JSON value such as {"key": "value"}, or switch the field to an expression that returns an object.',
 		);
 	}
+}
+
+/**
+ * The engine's message quotes the text around the error (up to ten characters of it), which may be
+ * part of a secret an expression put there: only the position is kept.
+ */
+function whereParsingFails(error: unknown, text: string): string {
+	const position = /at position (\d+)/.exec((error as Error).message)?.[1];
+	if (position === undefined) return 'unexpected text';
+	const lines = text.slice(0, Number(position)).split('\n');
+	return `fails at position ${position} (line ${lines.length}, column ${lines[lines.length - 1].length + 1})`;
 }
 
 /**

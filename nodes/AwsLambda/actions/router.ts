@@ -1,12 +1,11 @@
-import type { IExecuteFunctions, INode, INodeExecutionData } from 'n8n-workflow';
+import type { IDataObject, IExecuteFunctions, INode, INodeExecutionData } from 'n8n-workflow';
 import { NodeApiError, NodeOperationError } from 'n8n-workflow';
 
 import { redactedNode } from '../input/errors';
 import { LambdaClients } from '../transport/clients';
-import { FunctionError, redact } from '../transport/errors';
+import { redact } from '../transport/errors';
 import type { AwsCall } from '../transport/send';
 import * as durableExecution from './durableExecution/DurableExecution.resource';
-import { WaitExpiredError } from './durableExecution/get.operation';
 import * as lambdaFunction from './function/Function.resource';
 import type { AwsLambdaType } from './node.type';
 import { answerForModel, isToolMode } from './toolMode';
@@ -161,8 +160,18 @@ function errorJson(error: Error): INodeExecutionData['json'] {
 	return {
 		error: error.message,
 		...(description ? { description } : {}),
-		...(error instanceof FunctionError || error instanceof WaitExpiredError ? error.details : {}),
+		...(hasDetails(error) ? error.details : {}),
 	};
+}
+
+/** An error that knows what its Continue On Fail item carries besides the message (a function's error fields, a wait's last status). */
+export interface ErrorWithDetails {
+	readonly details: IDataObject;
+}
+
+function hasDetails(error: Error): error is Error & ErrorWithDetails {
+	const { details } = error as Partial<ErrorWithDetails>;
+	return typeof details === 'object' && details !== null;
 }
 
 /**

@@ -16,7 +16,6 @@ const MAX_ARN_CHARS = 1024;
 /** A callback ID is base64 text of at most 1,024 characters (API reference, CallbackId). */
 const CALLBACK_ID = /^[A-Za-z0-9+/]+={0,2}$/;
 const MAX_CALLBACK_ID_CHARS = 1024;
-const DURABLE_EXECUTION_NAME = /^[A-Za-z0-9_-]{1,64}$/;
 
 /** Reads are idempotent: the SDK's standard retry applies, as for List Functions. */
 export const READ_SETTINGS = { timeoutMs: 60_000, maxAttempts: 5 };
@@ -98,22 +97,6 @@ export function parseCallbackId(node: INode, itemIndex: number, raw: unknown): s
 	if (id.length > MAX_CALLBACK_ID_CHARS) throw fail(`${id.length} characters is longer than AWS allows (${MAX_CALLBACK_ID_CHARS})`);
 	if (!CALLBACK_ID.test(id)) throw fail('is not base64 text (letters, digits, + and /, up to two = at the end)');
 	return id;
-}
-
-/** A durable execution name, or undefined when the field is empty. */
-export function parseDurableExecutionName(node: INode, itemIndex: number, raw: unknown): string | undefined {
-	const name = typeof raw === 'string' || typeof raw === 'number' ? String(raw).trim() : '';
-	if (name === '') return undefined;
-	if (!DURABLE_EXECUTION_NAME.test(name)) {
-		throw inputError(
-			node,
-			itemIndex,
-			'Durable Execution Name',
-			`"${name}" is not a durable execution name`,
-			'Use 1–64 letters, digits, hyphens or underscores, for example derived from a business key: {{ "order-" + $json.orderId }}.',
-		);
-	}
-	return name;
 }
 
 /** An ErrorObject from the Error fields, or undefined when none is filled in (AWS then records none). */

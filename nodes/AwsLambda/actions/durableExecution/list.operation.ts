@@ -3,6 +3,7 @@ import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodeParameter
 import { updateDisplayOptions } from 'n8n-workflow';
 
 import { inputError } from '../../input/errors';
+import { parseDurableExecutionName } from '../../input/durableExecutionName';
 import type { FunctionReferenceMode } from '../../input/functionReference';
 import { parseFunctionReference } from '../../input/functionReference';
 import { regionForItem } from '../../input/region';
@@ -12,7 +13,7 @@ import { sendAws } from '../../transport/send';
 import * as invoke from '../function/invoke.operation';
 import type { RunContext } from '../types';
 import type { Paging } from './common';
-import { durableCall, durableOperation, pagedItems, pagingFor, pagingProperties, parseDurableExecutionName } from './common';
+import { durableCall, durableOperation, pagedItems, pagingFor, pagingProperties } from './common';
 
 const STATUSES: ExecutionStatus[] = ['RUNNING', 'SUCCEEDED', 'FAILED', 'TIMED_OUT', 'STOPPED'];
 const NOTHING_MATCHED = 'No durable executions matched: the function has none for this version and these filters.';

@@ -10,6 +10,7 @@ import type {
 } from 'n8n-workflow';
 import { updateDisplayOptions } from 'n8n-workflow';
 
+import { parseDurableExecutionName } from '../../input/durableExecutionName';
 import { inputError } from '../../input/errors';
 import type { FunctionReferenceMode } from '../../input/functionReference';
 import { parseFunctionReference } from '../../input/functionReference';
@@ -24,7 +25,6 @@ import { invokeStreaming } from '../../transport/responseStream';
 import { loadLambdaSdk } from '../../transport/sdk';
 import type { AwsCall } from '../../transport/send';
 import { sendAws } from '../../transport/send';
-import { parseDurableExecutionName } from '../durableExecution/common';
 import { isToolMode, toolDescription, TOOL_ANSWER_LIMIT_CHARS } from '../toolMode';
 import type { Operation, RunContext } from '../types';
 

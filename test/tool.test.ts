@@ -14,6 +14,7 @@ import { DEFAULT_KEY } from './support/aws-endpoint';
 import type { RunResult } from './support/engine';
 import {
 	accessKeyCredential,
+	assumeRoleCredential,
 	everythingVisible,
 	invokeParameters,
 	listParameters,
@@ -231,5 +232,21 @@ describe('No secret reaches the model', () => {
 		expect(visible).not.toContain(MARKER);
 		expect(visible).not.toContain('fixture-db-password');
 		if (scenario.echoesSecret) expect(visible).toContain('[redacted]');
+	});
+
+	it('scrubs the temporary session issued during the run, when the role was not assumed before it', async () => {
+		// A session name no other test uses: the process-wide session cache holds nothing for it.
+		const role = assumeRoleCredential(aws, { roleSessionName: 'tool-cold-session-cache' });
+		aws.faults.revealCallerToken(1);
+		const result = await runLambda(aws, {
+			parameters: invokeParameters('echo', { authentication: 'assumeRole' }),
+			credentials: { awsLambdaAssumeRoleApi: role },
+			asTool: true,
+		});
+		expect(invokes().map((entry) => entry.fault)).toEqual(['revealCallerToken']);
+		expect(aws.log.filter((entry) => entry.action === 'AssumeRole')).toHaveLength(1);
+		const answer = modelReads(result);
+		expect(answer).toContain('"callerSessionToken":"[redacted]"');
+		expect(answer).not.toMatch(/LOCALSESSION/);
 	});
 });

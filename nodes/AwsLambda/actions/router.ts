@@ -48,12 +48,12 @@ export async function route(this: IExecuteFunctions): Promise<INodeExecutionData
 
 	const prepared: Array<Prepared | undefined> = new Array(itemCount);
 	const outcomes: Outcome[] = new Array(itemCount);
-	const secrets = new Set<string>();
+	const accesses = new Map<string, AwsAccess>();
 	for (let itemIndex = 0; itemIndex < itemCount; itemIndex++) {
 		try {
 			const item = await operation.prepare(this, itemIndex);
 			prepared[itemIndex] = item;
-			for (const secret of item.call.access.secrets) secrets.add(secret);
+			accesses.set(item.call.access.cacheKey, item.call.access);
 		} catch (error) {
 			const failure = asNodeError(this.getNode(), error, itemIndex);
 			if (!continueOnFail) throw failure;
@@ -85,7 +85,16 @@ export async function route(this: IExecuteFunctions): Promise<INodeExecutionData
 		throw new NodeOperationError(redactedNode(this.getNode()), 'The execution was stopped before every item ran');
 	}
 	const items = outcomes.flatMap((outcome, itemIndex) => pair(outcome, itemIndex));
-	return [toolMode ? answerForModel(items, [...secrets]) : items];
+	return [toolMode ? answerForModel(items, secretsKnownAfterTheRun(accesses)) : items];
+}
+
+/**
+ * Read only once every call is done: an assumed role's temporary secret and token, and the host's
+ * keys, are issued during the run, and an access's `secrets` grow with them. One access per
+ * identity is kept for this, not the prepared items, whose payloads are released as they run.
+ */
+function secretsKnownAfterTheRun(accesses: Map<string, AwsAccess>): string[] {
+	return [...new Set([...accesses.values()].flatMap((access) => access.secrets))];
 }
 
 /** The stored names are only strings: an unknown one (a newer workflow on an older package) is refused. */

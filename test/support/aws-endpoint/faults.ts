@@ -4,7 +4,7 @@ export interface FaultMatch {
 	functionName?: string;
 }
 
-export type FaultKind = 'throttle' | 'serverError' | 'resetConnection' | 'hang' | 'stsMalformed' | 'announceLength' | 'invalidSignature' | 'dropStream' | 'gatewayError';
+export type FaultKind = 'throttle' | 'serverError' | 'resetConnection' | 'hang' | 'stsMalformed' | 'announceLength' | 'invalidSignature' | 'dropStream' | 'gatewayError' | 'revealCallerToken';
 
 /** How far a reply gets before the connection drops, for a reset after the function ran. */
 export type ResetStage = 'beforeHeaders' | 'afterHeaders' | 'midBody';
@@ -42,6 +42,11 @@ export interface Faults {
 	 * (default 504) with an empty or an HTML body, no `x-amzn-ErrorType` and no AWS request id.
 	 */
 	gatewayError(count: number, opts?: { status?: number; html?: boolean; match?: FaultMatch }): void;
+	/**
+	 * Adds the session token that signed an Invoke to the function's JSON answer (`callerSessionToken`),
+	 * as a function handing back what it was called with would: a secret the node knows only once issued.
+	 */
+	revealCallerToken(count: number, opts?: { match?: FaultMatch }): void;
 	/** Refuses the signature as AWS does, quoting the canonical request and string to sign received. */
 	invalidSignature(count: number, opts?: { match?: FaultMatch }): void;
 	delay(ms: number): void;
@@ -91,6 +96,10 @@ export class FaultKnobs implements Faults {
 
 	gatewayError(count: number, opts: { status?: number; html?: boolean; match?: FaultMatch } = {}): void {
 		this.pending.push({ kind: 'gatewayError', remaining: count, ...opts });
+	}
+
+	revealCallerToken(count: number, opts: { match?: FaultMatch } = {}): void {
+		this.pending.push({ kind: 'revealCallerToken', remaining: count, match: { action: 'Invoke', ...opts.match } });
 	}
 
 	invalidSignature(count: number, opts: { match?: FaultMatch } = {}): void {

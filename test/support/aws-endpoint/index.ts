@@ -315,6 +315,8 @@ export class LocalAws {
 				return await this.dropConnection(fault, entry, req, res, () => this.dispatch(entry, signature, req, body, query));
 			case 'dropStream':
 				return await this.send(res, entry, await this.dispatch(entry, signature, req, body, query), fault.afterBytes);
+			case 'revealCallerToken':
+				return this.send(res, entry, withCallerToken(await this.dispatch(entry, signature, req, body, query), header(req, 'x-amz-security-token')));
 			case 'gatewayError':
 				await this.dispatch(entry, signature, req, body, query);
 				return this.answerAsGateway(res, entry, fault.status ?? 504, fault.html ?? false);
@@ -390,6 +392,11 @@ export class LocalAws {
 		entry.errorType = reply.errorType;
 		this.log.push(entry);
 	}
+}
+
+function withCallerToken(reply: Reply, token: string | undefined): Reply {
+	const answer = JSON.parse(String(reply.body ?? '{}')) as Record<string, unknown>;
+	return { ...reply, body: JSON.stringify({ ...answer, callerSessionToken: token }) };
 }
 
 function replyHeaders(service: RequestLogEntry['service'], reply: Reply): Record<string, string> {

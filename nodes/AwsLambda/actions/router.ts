@@ -3,6 +3,7 @@ import { NodeApiError, NodeOperationError } from 'n8n-workflow';
 
 import { redactedNode } from '../input/errors';
 import { LambdaClients } from '../transport/clients';
+import type { AwsAccess } from '../transport/credentials';
 import { redact } from '../transport/errors';
 import type { AwsCall } from '../transport/send';
 import * as durableExecution from './durableExecution/DurableExecution.resource';

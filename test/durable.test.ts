@@ -2,13 +2,14 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-import type { INodeParameters, IWorkflowBase } from 'n8n-workflow';
+import type { INode, INodeParameters, IWorkflowBase } from 'n8n-workflow';
+import { NodeHelpers } from 'n8n-workflow';
 
 import { Approver } from './support/approver';
 import { repoRoot } from './support/examples';
 import type { LocalAws } from './support/aws-endpoint';
 import { DEFAULT_KEY } from './support/aws-endpoint';
-import { accessKeyCredential, assumeRoleCredential, everythingVisible, invokeParameters, runLambda, useLocalAws } from './support/lambda-node';
+import { accessKeyCredential, assumeRoleCredential, everythingVisible, invokeParameters, runLambda, toolVariant, useLocalAws } from './support/lambda-node';
 
 let aws: LocalAws;
 useLocalAws({}, (server) => {
@@ -351,6 +352,35 @@ describe('Callbacks', () => {
 		const dropped = await runLambda(aws, { parameters: durable('sendCallbackSuccess', { callbackId, result: '{}' }) });
 		expect(dropped.error?.message).toMatch(/the connection was closed before AWS answered/);
 		expect(durableCalls()).toHaveLength(1);
+	});
+});
+
+describe('as an AI Agent tool', () => {
+	/** What the model is told about one operation's tool: its description with the node's defaults resolved. */
+	const toolText = (operation: string) => {
+		const tool = toolVariant();
+		const node = { type: tool.description.name, typeVersion: 1, parameters: { resource: 'durableExecution', operation } } as unknown as INode;
+		const parameters = NodeHelpers.getNodeParameters(tool.description.properties, node.parameters, true, false, node, tool.description) ?? {};
+		return NodeHelpers.getToolDescriptionForNode({ ...node, parameters }, tool);
+	};
+	const expected: Record<string, RegExp> = {
+		get: /Status/,
+		list: /DurableExecutionName/,
+		getHistory: /EventType/,
+		stop: /StopTimestamp/,
+		sendCallbackSuccess: /callback ID/,
+		sendCallbackFailure: /callback ID/,
+		sendCallbackHeartbeat: /heartbeat/,
+	};
+
+	it('gives each durable operation its own description: what it does, its inputs, what comes back', () => {
+		const texts = Object.keys(expected).map(toolText);
+		expect(new Set(texts).size).toBe(texts.length);
+		expect(texts).not.toContain(toolVariant().description.description);
+		for (const [operation, answer] of Object.entries(expected)) {
+			expect(toolText(operation)).toMatch(answer);
+			expect(toolText(operation)).toMatch(/"error"/);
+		}
 	});
 });
 

@@ -6,7 +6,7 @@ import { boundedInteger } from '../../input/limits';
 import { isRegionCode } from '../../input/region';
 import { accessForItem } from '../../transport/access';
 import type { AwsCall } from '../../transport/send';
-import { isToolMode } from '../toolMode';
+import { isToolMode, toolDescription } from '../toolMode';
 import type { Operation, RunContext } from '../types';
 
 /** AWS's pattern for a durable execution ARN (API reference, DurableExecutionArn), at most 1,024 characters. */
@@ -97,6 +97,15 @@ export function parseCallbackId(node: INode, itemIndex: number, raw: unknown): s
 	if (id.length > MAX_CALLBACK_ID_CHARS) throw fail(`${id.length} characters is longer than AWS allows (${MAX_CALLBACK_ID_CHARS})`);
 	if (!CALLBACK_ID.test(id)) throw fail('is not base64 text (letters, digits, + and /, up to two = at the end)');
 	return id;
+}
+
+/** A durable operation's text for the AI Agent's model; every one of them answers a failure alike. */
+export function durableToolDescription(operation: string, text: string): INodeProperties {
+	return toolDescription(
+		'durableExecution',
+		operation,
+		`${text} On failure the answer is [{"error": "<what failed>", "description": "<how to fix it>"}]: read it, correct the arguments and call again.`,
+	);
 }
 
 /** An ErrorObject from the Error fields, or undefined when none is filled in (AWS then records none). */

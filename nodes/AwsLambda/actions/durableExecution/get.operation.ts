@@ -8,7 +8,7 @@ import { loadLambdaSdk } from '../../transport/sdk';
 import type { AwsCall } from '../../transport/send';
 import { sendAws } from '../../transport/send';
 import type { RunContext } from '../types';
-import { asJson, durableCall, durableOperation, executionArnProperty, parseExecutionArn, parsedPayload } from './common';
+import { asJson, durableCall, durableOperation, durableToolDescription, executionArnProperty, parseExecutionArn, parsedPayload } from './common';
 
 const TERMINAL = new Set(['SUCCEEDED', 'FAILED', 'TIMED_OUT', 'STOPPED']);
 /** Polling faster than once a second only spends the account's GetDurableExecution request rate. */
@@ -59,7 +59,13 @@ const properties: INodeProperties[] = [
 	},
 ];
 
-export const description = updateDisplayOptions({ show: { resource: ['durableExecution'], operation: ['get'] } }, properties);
+export const description = updateDisplayOptions({ show: { resource: ['durableExecution'], operation: ['get'] } }, [
+	...properties,
+	durableToolDescription(
+		'get',
+		'Gets one AWS Lambda durable execution by its execution ARN (the durableExecutionArn Invoke returned). The answer is [{"DurableExecutionArn", "DurableExecutionName", "Status": RUNNING, SUCCEEDED, FAILED, TIMED_OUT or STOPPED, "StartTimestamp", "EndTimestamp", "InputPayload", "Result", "Error"}]. With Wait for Completion it answers once Status is no longer RUNNING; a wait that runs out is a failure whose answer also holds "lastStatus".',
+	),
+]);
 
 interface Wait {
 	pollMs: number;

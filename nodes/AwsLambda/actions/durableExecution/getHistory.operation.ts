@@ -7,7 +7,7 @@ import type { AwsCall } from '../../transport/send';
 import { sendAws } from '../../transport/send';
 import type { RunContext } from '../types';
 import type { Paging } from './common';
-import { durableCall, durableOperation, executionArnProperty, pagedItems, pagingFor, pagingProperties, parseExecutionArn } from './common';
+import { durableCall, durableOperation, durableToolDescription, executionArnProperty, pagedItems, pagingFor, pagingProperties, parseExecutionArn } from './common';
 
 const properties: INodeProperties[] = [
 	executionArnProperty,
@@ -31,7 +31,13 @@ const properties: INodeProperties[] = [
 	},
 ];
 
-export const description = updateDisplayOptions({ show: { resource: ['durableExecution'], operation: ['getHistory'] } }, properties);
+export const description = updateDisplayOptions({ show: { resource: ['durableExecution'], operation: ['getHistory'] } }, [
+	...properties,
+	durableToolDescription(
+		'getHistory',
+		'Gets the events of one AWS Lambda durable execution, given its execution ARN: its steps, waits and callbacks in order. The answer is one item per event: {"EventId", "EventType", "EventTimestamp", "Name", and the event\'s details}; the last one holds "NextMarker" when more exist.',
+	),
+]);
 
 interface PreparedHistory {
 	call: AwsCall;

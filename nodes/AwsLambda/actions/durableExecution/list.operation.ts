@@ -13,7 +13,7 @@ import { sendAws } from '../../transport/send';
 import * as invoke from '../function/invoke.operation';
 import type { RunContext } from '../types';
 import type { Paging } from './common';
-import { durableCall, durableOperation, pagedItems, pagingFor, pagingProperties } from './common';
+import { durableCall, durableOperation, durableToolDescription, pagedItems, pagingFor, pagingProperties } from './common';
 
 const STATUSES: ExecutionStatus[] = ['RUNNING', 'SUCCEEDED', 'FAILED', 'TIMED_OUT', 'STOPPED'];
 const NOTHING_MATCHED = 'No durable executions matched: the function has none for this version and these filters.';
@@ -56,7 +56,13 @@ const properties: INodeProperties[] = [
 	},
 ];
 
-export const description = updateDisplayOptions({ show: { resource: ['durableExecution'], operation: ['list'] } }, properties);
+export const description = updateDisplayOptions({ show: { resource: ['durableExecution'], operation: ['list'] } }, [
+	...properties,
+	durableToolDescription(
+		'list',
+		'Lists the durable executions of one AWS Lambda durable function, given its name (with :version or :alias for that version\'s), optionally filtered by execution name, status and start time. The answer is one item per execution: {"DurableExecutionArn", "DurableExecutionName", "Status", "StartTimestamp", "EndTimestamp"}; the last one holds "NextMarker" when more exist. With none it is [{"note": "<why>"}].',
+	),
+]);
 
 interface PreparedList {
 	call: AwsCall;

@@ -6,11 +6,15 @@ import { loadLambdaSdk } from '../../transport/sdk';
 import type { RunContext } from '../types';
 import type { PreparedCallback } from './callback';
 import { callbackIdProperty, prepareCallback, sendCallback } from './callback';
-import { durableOperation, errorFieldsProperty, errorObjectFrom } from './common';
+import { durableOperation, durableToolDescription, errorFieldsProperty, errorObjectFrom } from './common';
 
 export const description = updateDisplayOptions({ show: { resource: ['durableExecution'], operation: ['sendCallbackFailure'] } }, [
 	callbackIdProperty,
 	{ ...errorFieldsProperty, description: 'The error the waiting function receives' },
+	durableToolDescription(
+		'sendCallbackFailure',
+		'Resumes an AWS Lambda durable function that waits on a callback with an error (for example a rejection), given the callback ID it handed out and an error type, message and data. The answer is [{"callbackId", "sent": "failure"}]. A callback already answered or timed out cannot be answered again.',
+	),
 ]);
 
 interface PreparedFailure extends PreparedCallback {

@@ -5,9 +5,15 @@ import { loadLambdaSdk } from '../../transport/sdk';
 import type { RunContext } from '../types';
 import type { PreparedCallback } from './callback';
 import { callbackIdProperty, prepareCallback, sendCallback } from './callback';
-import { durableOperation } from './common';
+import { durableOperation, durableToolDescription } from './common';
 
-export const description = updateDisplayOptions({ show: { resource: ['durableExecution'], operation: ['sendCallbackHeartbeat'] } }, [callbackIdProperty]);
+export const description = updateDisplayOptions({ show: { resource: ['durableExecution'], operation: ['sendCallbackHeartbeat'] } }, [
+	callbackIdProperty,
+	durableToolDescription(
+		'sendCallbackHeartbeat',
+		'Tells an AWS Lambda durable function that waits on a callback, given the callback ID it handed out, that the work is still going on, so its heartbeat timeout starts again. The answer is [{"callbackId", "sent": "heartbeat"}].',
+	),
+]);
 
 async function prepare(execute: IExecuteFunctions, itemIndex: number): Promise<PreparedCallback> {
 	return await prepareCallback(execute, itemIndex, 'Send callback heartbeat');

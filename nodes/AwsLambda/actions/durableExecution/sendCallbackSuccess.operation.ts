@@ -7,7 +7,7 @@ import { loadLambdaSdk } from '../../transport/sdk';
 import type { RunContext } from '../types';
 import type { PreparedCallback } from './callback';
 import { callbackIdProperty, prepareCallback, sendCallback } from './callback';
-import { durableOperation } from './common';
+import { durableOperation, durableToolDescription } from './common';
 
 /** The API model's limit on a callback Result (SendDurableExecutionCallbackSuccess, 256 KB). */
 export const CALLBACK_RESULT_LIMIT_BYTES = 262_144;
@@ -21,6 +21,10 @@ export const description = updateDisplayOptions({ show: { resource: ['durableExe
 		default: '{}',
 		description: 'JSON the waiting function receives as the callback\'s result (at most 256 KB)',
 	},
+	durableToolDescription(
+		'sendCallbackSuccess',
+		'Resumes an AWS Lambda durable function that waits on a callback, given the callback ID it handed out and the JSON result (at most 256 KB) it receives. The answer is [{"callbackId", "sent": "success"}]. A callback already answered or timed out cannot be answered again.',
+	),
 ]);
 
 interface PreparedSuccess extends PreparedCallback {

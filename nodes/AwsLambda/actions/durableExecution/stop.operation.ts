@@ -6,11 +6,15 @@ import { loadLambdaSdk } from '../../transport/sdk';
 import type { AwsCall } from '../../transport/send';
 import { sendAws } from '../../transport/send';
 import type { RunContext } from '../types';
-import { asJson, durableCall, durableOperation, errorFieldsProperty, errorObjectFrom, executionArnProperty, parseExecutionArn } from './common';
+import { asJson, durableCall, durableOperation, durableToolDescription, errorFieldsProperty, errorObjectFrom, executionArnProperty, parseExecutionArn } from './common';
 
 export const description = updateDisplayOptions({ show: { resource: ['durableExecution'], operation: ['stop'] } }, [
 	executionArnProperty,
 	{ ...errorFieldsProperty, description: 'Why the execution is stopped; AWS records it as the execution\'s error' },
+	durableToolDescription(
+		'stop',
+		'Stops a RUNNING AWS Lambda durable execution, given its execution ARN and optionally an error type, message and data AWS records as its error. The answer is [{"durableExecutionArn", "StopTimestamp"}]. An execution that is no longer running cannot be stopped.',
+	),
 ]);
 
 interface PreparedStop {

@@ -3,10 +3,12 @@ import type {
 	IDataObject,
 	ILoadOptionsFunctions,
 	INodeListSearchItems,
+	INode,
 	INodeListSearchResult,
 } from 'n8n-workflow';
+import { NodeOperationError } from 'n8n-workflow';
 
-import { inputError } from '../input/errors';
+import { inputError, redactedNode } from '../input/errors';
 import { LIMITS } from '../input/limits';
 import { assertRegion } from '../input/region';
 import { LambdaClients } from '../transport/clients';
@@ -33,14 +35,15 @@ export async function searchFunctions(
 	const region = pickerRegion(this);
 	const authentication = (this.getCurrentNodeParameter('authentication') ?? 'accessKey') as Authentication;
 	const credentialType = credentialTypeFor(authentication);
+	const credential = node.credentials?.[credentialType]
+		? await this.getCredentials<ICredentialDataDecryptedObject>(credentialType)
+		: undefined;
 	const access = resolveAccess({
 		node,
 		itemIndex: 0,
 		authentication,
-		dynamic: literalValues(this.getCurrentNodeParameter('dynamicCredentials')),
-		credential: node.credentials?.[credentialType]
-			? await this.getCredentials<ICredentialDataDecryptedObject>(credentialType)
-			: undefined,
+		dynamic: pickerDynamicCredentials(node, this.getCurrentNodeParameter('dynamicCredentials'), credential !== undefined),
+		credential,
 		region,
 	});
 	const { ListFunctionsCommand } = await loadLambdaSdk();
@@ -109,12 +112,22 @@ function isRegionText(value: unknown): boolean {
 	return typeof value === 'string' && value.trim() !== '';
 }
 
-/** In the editor, expressions that need an input item cannot be evaluated: only literal keys count. */
-function literalValues(value: unknown): IDataObject {
-	if (!value || typeof value !== 'object') return {};
-	return Object.fromEntries(
-		Object.entries(value as IDataObject).filter(
-			([, field]) => typeof field === 'string' && !field.startsWith('='),
-		),
+/**
+ * The list is loaded without an input item or the secrets store, so an expression in a Dynamic
+ * Credentials field cannot be evaluated here. Keeping only the typed-in fields would pair a key ID
+ * with no secret (or the credential's secret): the selected credential's own keys are used instead.
+ */
+function pickerDynamicCredentials(node: INode, value: unknown, credentialSelected: boolean): IDataObject {
+	const fields = value && typeof value === 'object' ? (value as IDataObject) : {};
+	if (!Object.values(fields).some(isExpression)) return fields;
+	if (credentialSelected) return {};
+	throw new NodeOperationError(
+		redactedNode(node),
+		'The function list cannot evaluate Dynamic Credentials expressions: select a credential for browsing, or enter the function By Name / By ARN.',
+		{ description: 'Dynamic Credentials are evaluated per item when the workflow runs; the editor has neither an input item nor the secrets store to evaluate them with.' },
 	);
+}
+
+function isExpression(field: unknown): boolean {
+	return typeof field === 'string' && field.startsWith('=');
 }

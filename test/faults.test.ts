@@ -71,6 +71,9 @@ describe('Answers from a proxy or gateway between n8n and AWS', () => {
 		{ status: 502, html: true },
 		{ status: 503, html: false },
 		{ status: 429, html: true },
+		// Half of AWS's mark is not AWS's answer: a proxy may pass a request id on, or name an error type.
+		{ status: 504, html: false, requestId: true },
+		{ status: 503, html: false, errorType: 'ServiceUnavailable' },
 	];
 
 	it.each(['RequestResponse', 'Event'])('never replays a %s invocation a proxy answered without an AWS error type', async (invocationType) => {

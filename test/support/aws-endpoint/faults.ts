@@ -21,6 +21,17 @@ export interface PendingFault {
 	bytes?: number;
 	afterBytes?: number;
 	html?: boolean;
+	requestId?: boolean;
+}
+
+export interface GatewayAnswer {
+	status?: number;
+	html?: boolean;
+	/** An `x-amzn-ErrorType` the proxy sets, without a request id. */
+	errorType?: string;
+	/** An `x-amzn-RequestId` the proxy sets (or passes on), without an error type. */
+	requestId?: boolean;
+	match?: FaultMatch;
 }
 
 export interface Faults {
@@ -39,9 +50,10 @@ export interface Faults {
 	dropStream(count: number, opts: { afterBytes: number; match?: FaultMatch }): void;
 	/**
 	 * Answers as a proxy or gateway between the client and AWS would, after the function ran: `status`
-	 * (default 504) with an empty or an HTML body, no `x-amzn-ErrorType` and no AWS request id.
+	 * (default 504) with an empty or an HTML body, no `x-amzn-ErrorType` and no AWS request id, unless
+	 * the proxy is told to add one of them (`errorType`, `requestId`).
 	 */
-	gatewayError(count: number, opts?: { status?: number; html?: boolean; match?: FaultMatch }): void;
+	gatewayError(count: number, opts?: GatewayAnswer): void;
 	/**
 	 * Adds the session token that signed an Invoke to the function's JSON answer (`callerSessionToken`),
 	 * as a function handing back what it was called with would: a secret the node knows only once issued.
@@ -94,7 +106,7 @@ export class FaultKnobs implements Faults {
 		this.pending.push({ kind: 'dropStream', remaining: count, match: { action: 'InvokeWithResponseStream', ...opts.match }, afterBytes: opts.afterBytes });
 	}
 
-	gatewayError(count: number, opts: { status?: number; html?: boolean; match?: FaultMatch } = {}): void {
+	gatewayError(count: number, opts: GatewayAnswer = {}): void {
 		this.pending.push({ kind: 'gatewayError', remaining: count, ...opts });
 	}
 

@@ -319,14 +319,20 @@ export class LocalAws {
 				return this.send(res, entry, withCallerToken(await this.dispatch(entry, signature, req, body, query), header(req, 'x-amz-security-token')));
 			case 'gatewayError':
 				await this.dispatch(entry, signature, req, body, query);
-				return this.answerAsGateway(res, entry, fault.status ?? 504, fault.html ?? false);
+				return this.answerAsGateway(res, entry, fault);
 		}
 	}
 
-	/** Bypasses `replyHeaders`: a proxy's answer carries neither AWS's error type nor its request id. */
-	private answerAsGateway(res: ServerResponse, entry: RequestLogEntry, status: number, html: boolean): void {
-		const body = html ? `<html><body><h1>${status} Gateway Error</h1></body></html>` : '';
-		res.writeHead(status, { 'Content-Type': html ? 'text/html' : 'text/plain', 'Content-Length': String(Buffer.byteLength(body)) });
+	/** Bypasses `replyHeaders`: a proxy's answer carries AWS's error type and request id only when told to. */
+	private answerAsGateway(res: ServerResponse, entry: RequestLogEntry, fault: PendingFault): void {
+		const status = fault.status ?? 504;
+		const body = fault.html ? `<html><body><h1>${status} Gateway Error</h1></body></html>` : '';
+		res.writeHead(status, {
+			'Content-Type': fault.html ? 'text/html' : 'text/plain',
+			'Content-Length': String(Buffer.byteLength(body)),
+			...(fault.errorType ? { 'x-amzn-ErrorType': fault.errorType } : {}),
+			...(fault.requestId ? { 'x-amzn-RequestId': randomUUID() } : {}),
+		});
 		res.end(body);
 		this.record(entry, { status });
 	}

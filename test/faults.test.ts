@@ -89,6 +89,14 @@ describe('Answers from a proxy or gateway between n8n and AWS', () => {
 		}
 	});
 
+	it('says a proxy or gateway answered and that the function may have run behind it', async () => {
+		aws.faults.gatewayError(1, { status: 504, html: true });
+		const result = await runLambda(aws, { parameters: invokeParameters('echo', { options: { maxAttempts: 3 } }) });
+		expect(result.error?.message).toMatch(/^Invoke echo failed \(item 0\): a proxy or gateway between n8n and AWS answered HTTP 504 without an AWS error$/);
+		expect(result.error?.description).toMatch(/may already have run.*not retried/);
+		expect(invokes()).toHaveLength(1);
+	});
+
 	it('still replays an AWS 5xx error document after a proxy answer would not be', async () => {
 		aws.faults.serverError(2, { status: 503, errorType: 'ServiceException' });
 		const result = await runLambda(aws, { parameters: invokeParameters('echo', { options: { maxAttempts: 3 } }) });

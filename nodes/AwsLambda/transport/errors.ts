@@ -259,12 +259,21 @@ function explainDurable(name: string, message: string, target: 'execution' | 'ca
 function explainNotLambda(name: string, said: AwsSaid, context: FailureContext): Explanation | undefined {
 	const status = said.status ?? 0;
 	if (status < 400 || (name !== 'Unknown' && name !== 'SyntaxError')) return undefined;
+	if (status === 429 || status >= 500) return proxyAnswered(status);
 	return {
 		problem:
 			status === 404
 				? `the endpoint answered HTTP 404 without an AWS error: it does not serve this Lambda API (${context.action})`
 				: `the endpoint answered HTTP ${status} without an AWS error: it does not speak the Lambda API`,
 		fix: 'Check the Lambda Endpoint in the credential (Custom Endpoints): it must be the base URL of AWS Lambda or of an emulator that implements this API, without a path. Turn Custom Endpoints off to use AWS itself.',
+	};
+}
+
+/** Gateways and proxies answer timeouts and overload themselves, without AWS's error type. */
+function proxyAnswered(status: number): Explanation {
+	return {
+		problem: `a proxy or gateway between n8n and AWS answered HTTP ${status} without an AWS error`,
+		fix: 'If this was an Invoke, Stop or callback, AWS may already have run it behind the proxy, so it was not retried (a repeat could run it twice): check its effect before running the item again. Check the proxy or network path to AWS (HTTPS_PROXY, a VPC endpoint), or the Lambda Endpoint if the credential has Custom Endpoints.',
 	};
 }
 

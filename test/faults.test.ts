@@ -89,6 +89,24 @@ describe('Answers from a proxy or gateway between n8n and AWS', () => {
 		}
 	});
 
+	it.each([
+		['Stop', 'stop', 'StopDurableExecution'],
+		['a callback', 'sendCallbackHeartbeat', 'SendDurableExecutionCallbackHeartbeat'],
+	])('never sends %s again after a proxy answered without an AWS error type', async (_name, operation, action) => {
+		aws.faults.gatewayError(1, { status: 504, match: { action } });
+		const result = await runLambda(aws, {
+			parameters: {
+				resource: 'durableExecution',
+				operation,
+				region: 'us-east-1',
+				executionArn: 'arn:aws:lambda:us-east-1:123456789012:function:durable-approval:$LATEST/durable-execution/order-1/1a2b3c',
+				callbackId: 'cHJveHktY2FsbGJhY2stMQ==',
+			},
+		});
+		expect(aws.log.filter((entry) => entry.action === action).map((entry) => entry.status)).toEqual([504]);
+		expect(result.error?.message).toMatch(/a proxy or gateway between n8n and AWS answered HTTP 504/);
+	});
+
 	it('says a proxy or gateway answered and that the function may have run behind it', async () => {
 		aws.faults.gatewayError(1, { status: 504, html: true });
 		const result = await runLambda(aws, { parameters: invokeParameters('echo', { options: { maxAttempts: 3 } }) });

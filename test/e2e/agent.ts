@@ -3,21 +3,26 @@
  * node pointed at a local OpenAI-compatible server with scripted turns, and `awsLambdaTool` (the tool
  * variant n8n generates from `usableAsTool`) filled by `$fromAI()`. Each case checks what reached AWS
  * (the local endpoint's log) and what reached the model (the server's recorded requests and the
- * agent's final answer, which quotes the tool result it was given).
+ * agent's final answer, which quotes the tool result it was given). Last, the Invoke workflow is run
+ * from the editor with Execute workflow, for the README's screenshots of the canvas and the tool's panel.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import type { IDataObject, INode, IWorkflowBase } from 'n8n-workflow';
+import type { Page } from 'puppeteer-core';
 
 import type { LocalAws, RequestLogEntry } from '../support/aws-endpoint';
 import { DEFAULT_KEY } from '../support/aws-endpoint';
 import { fixtureFunctions } from '../support/aws-endpoint/functions';
+import { repoRoot } from '../support/examples';
 import { accessKeyCredential } from '../support/lambda-node';
 import type { ChatRequest, Script, Turn } from '../support/openai-local';
 import { LOCAL_MODEL, LOCAL_OPENAI_KEY, LocalOpenAi, lastToolResult, quoteLastToolResult, toolResults } from '../support/openai-local';
+import type { EditorCheck, EditorSession } from './editor';
+import { canvasNode, openWorkflow, PANEL_VIEWPORT, screenshot, withBrowserPage, withEditor } from './editor';
 import type { CommandResult, N8nLine, RecordCheck } from './n8n';
-import { parseRawOutput, runN8n, tail } from './n8n';
+import { n8nEnv, parseRawOutput, runN8n, tail } from './n8n';
 
 const AWS_CREDENTIAL = { id: 'agentAwsAccessKey', name: 'AWS Lambda (Access Key) for the agent' };
 const OPENAI_CREDENTIAL = { id: 'agentLocalOpenAi', name: 'Local OpenAI-compatible server' };
@@ -123,17 +128,17 @@ function agentWorkflow(agentVersion: number, agentCase: AgentCase): AgentWorkflo
 }
 
 const ORDER = { orderId: 42, customer: 'ACME', lines: [{ sku: 'A-1', qty: 2 }] };
+const INVOKE_CALL = { function_name: 'echo', payload: ORDER, qualifier: 'live' };
 
 function invokeCase(): AgentCase {
-	const call = { function_name: 'echo', payload: ORDER, qualifier: 'live' };
 	return {
 		slug: 'Invoke',
 		title: 'Invoke as a tool with $fromAI function name, payload and qualifier',
 		tool: invokeTool,
-		script: [{ tool: toolName(INVOKE_TOOL), arguments: call }, quoteLastToolResult],
+		script: [{ tool: toolName(INVOKE_TOOL), arguments: INVOKE_CALL }, quoteLastToolResult],
 		verify: (run) =>
 			failed(run) ??
-			invokedExactly(run.aws, [call]) ??
+			invokedExactly(run.aws, [INVOKE_CALL]) ??
 			modelReceived(run, 1, (result) => containsValue(parseJson(result), ORDER), 'the function\'s response (its event echoed)') ??
 			answerQuotesLastToolResult(run),
 	};
@@ -341,6 +346,75 @@ async function executeCase(line: N8nLine, userFolder: string, aws: LocalAws, ope
 	return { result, ...agentOutcome(result), chats: openai.chatRequests(), aws };
 }
 
+/** Tall enough for the tool's panel to show its $fromAI fields and, below them, the Tool Description. */
+const TOOL_PANEL_VIEWPORT = { width: 1400, height: 1150 };
+/** What the tool's panel must show: the fields the model fills, and the Tool Description with the operation's default text. */
+const TOOL_PANEL_TEXTS = ["$fromAI('function_name'", "$fromAI('payload'", "$fromAI('qualifier'", 'Tool Description', 'Invokes an AWS Lambda function'];
+const EXECUTION_SUCCEEDED = 'Workflow executed successfully';
+const EXECUTION_FAILED = /Problem in node|Problem running workflow/;
+const EXECUTE_WORKFLOW_BUTTON = '[data-test-id="execute-workflow-button"]';
+// Conditions evaluated in the page, written as strings because this file compiles without the DOM types.
+const succeededOnCanvas = (nodeName: string) => `document.querySelector(${JSON.stringify(`${canvasNode(nodeName)} [data-test-id="canvas-node-status-success"]`)})`;
+/** n8n's button is busy while the workflow runs. */
+const executeButtonIdle = `document.querySelector(${JSON.stringify(EXECUTE_WORKFLOW_BUTTON)})?.getAttribute('aria-busy') !== 'true'`;
+/** Endless animations (a running node's spinner) would never end. */
+const FINITE_ANIMATIONS_DONE = 'document.getAnimations().every((animation) => animation.effect?.getTiming().iterations === Infinity)';
+
+/** The README shows the agent as a user sees it: the Invoke workflow run from the editor, and the tool's panel. */
+async function checkInEditor(line: N8nLine, userFolder: string, aws: LocalAws, openai: LocalOpenAi, workflow: AgentWorkflow, record: RecordCheck): Promise<void> {
+	aws.clearLog();
+	openai.useScript(invokeCase().script);
+	const started = performance.now();
+	const screenshots = join(repoRoot(), 'docs', 'screenshots');
+	const checks = await withEditor({ bin: line.bin, env: await n8nEnv(line, userFolder), userFolder }, (session) =>
+		withBrowserPage(session, PANEL_VIEWPORT, async (page) => {
+			const executed = await executeInEditor(page, session, workflow, aws, join(screenshots, `${line.slug}-agent-workflow.png`));
+			if (executed.problem) return [executed];
+			return [executed, await screenshotToolPanel(page, join(screenshots, `${line.slug}-agent-tool-node.png`))];
+		}),
+	);
+	for (const check of checks) record(`agent in the editor: ${check.name}`, check.problem, started);
+}
+
+async function executeInEditor(page: Page, session: EditorSession, workflow: AgentWorkflow, aws: LocalAws, file: string): Promise<EditorCheck> {
+	const name = `Execute workflow runs "${workflow.name}" (${basename(file)})`;
+	await openWorkflow(page, session, workflow.id, AGENT);
+	await page.locator(EXECUTE_WORKFLOW_BUTTON).click();
+	const outcome = await page.waitForFunction(
+		`(${[AGENT, INVOKE_TOOL].map(succeededOnCanvas).join(' && ')} && ${executeButtonIdle} && document.body.innerText.includes(${JSON.stringify(EXECUTION_SUCCEEDED)})) ? 'succeeded' : ${EXECUTION_FAILED}.test(document.body.innerText) ? 'failed' : false`,
+		{ timeout: 120_000 },
+	);
+	// The success toast and the edges' item counts slide in after the run ends.
+	await page.waitForFunction(FINITE_ANIMATIONS_DONE, { timeout: 10_000 });
+	await screenshot(page, file);
+	if ((await outcome.jsonValue()) !== 'succeeded') return { name, problem: `the execution failed in the editor: ${await notifications(page)}` };
+	return { name, problem: invokedExactly(aws, [INVOKE_CALL]) ?? unsignedRequests(aws) };
+}
+
+async function screenshotToolPanel(page: Page, file: string): Promise<EditorCheck> {
+	await page.setViewport(TOOL_PANEL_VIEWPORT);
+	const tool = await page.waitForSelector(canvasNode(INVOKE_TOOL), { timeout: 30_000 });
+	await tool?.click({ count: 2 });
+	await page.waitForFunction('document.body.innerText.includes("Tool Description")', { timeout: 30_000 });
+	await screenshot(page, file);
+	// A text area's content is its value, not its text.
+	const text = `${await visibleText(page)}\n${(await page.evaluate('[...document.querySelectorAll("textarea")].map((area) => area.value).join("\\n")')) as string}`;
+	const missing = TOOL_PANEL_TEXTS.filter((expected) => !text.includes(expected));
+	return {
+		name: `the tool's panel shows its $fromAI fields and its Tool Description (${basename(file)})`,
+		problem: missing.length ? `not visible in the tool's panel: ${missing.join(', ')}` : undefined,
+	};
+}
+
+/** The editor's toasts: where n8n says which node failed and why. */
+async function notifications(page: Page): Promise<string> {
+	return (await page.evaluate('[...document.querySelectorAll(".el-notification")].map((toast) => toast.innerText.replace(/\\s+/g, " ").trim()).join(" | ")')) as string;
+}
+
+async function visibleText(page: Page): Promise<string> {
+	return (await page.evaluate('document.body.innerText')) as string;
+}
+
 export async function runAgentChecks(line: N8nLine, userFolder: string, aws: LocalAws, record: RecordCheck): Promise<void> {
 	const openai = await LocalOpenAi.start();
 	try {
@@ -364,6 +438,9 @@ export async function runAgentChecks(line: N8nLine, userFolder: string, aws: Loc
 		}
 		record('agent: each operation\'s tool has its own description', checkToolDescriptions(descriptions), performance.now());
 		console.log(`    tool descriptions offered to the model: ${JSON.stringify(Object.fromEntries(descriptions))}`);
+
+		const newestInvoke = runs.filter((run) => run.agentCase.slug === 'Invoke').at(-1);
+		if (newestInvoke) await checkInEditor(line, userFolder, aws, openai, newestInvoke.workflow, record);
 	} finally {
 		await openai.stop();
 	}

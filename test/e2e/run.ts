@@ -16,6 +16,7 @@ import { LAMBDA_NODE_TYPE, loadExamples, repoRoot } from '../support/examples';
 import { accessKeyCredential, assumeRoleCredential } from '../support/lambda-node';
 import { checkEditor } from './editor';
 import { runAgentChecks } from './agent';
+import { runDurableChecks } from './durable';
 import { runHostIdentityChecks } from './host-identity';
 import type { CommandResult, N8nLine, RecordCheck } from './n8n';
 import { installPackage, lambdaItems, n8nEnv, n8nLines, packTarball, parseRawOutput, runN8n, tail } from './n8n';
@@ -105,6 +106,7 @@ function record(line: string, name: string, problem: string | undefined, started
 /** The feature suites that run in the same n8n user folder after the examples and the editor. */
 const SUITES = {
 	agent: runAgentChecks,
+	durable: runDurableChecks,
 	hostIdentity: runHostIdentityChecks,
 	streaming: runStreamingChecks,
 };

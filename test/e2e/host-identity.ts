@@ -4,8 +4,7 @@
  * pointing at the local endpoint; a workflow executes; the credential Test endpoint names the
  * identity and the source; without the opt-in the same workflow fails with the clear error.
  */
-import { spawn } from 'node:child_process';
-import { closeSync, openSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { IDataObject, IWorkflowBase } from 'n8n-workflow';
 
@@ -14,7 +13,7 @@ import { DEFAULT_ROLE_ARN } from '../support/aws-endpoint';
 import { DEFAULT_WEB_IDENTITY_TOKEN, WEB_IDENTITY_ROLE_ARN } from '../support/aws-endpoint/hostIdentity';
 import { LAMBDA_NODE_TYPE, loadExamples } from '../support/examples';
 import { assumeRoleCredential } from '../support/lambda-node';
-import { freePort, OWNER, rest, waitForRestApi } from './editor';
+import { rest, withEditor } from './editor';
 import type { N8nLine, RecordCheck } from './n8n';
 import { lambdaItems, n8nEnv, parseRawOutput, runN8n, tail } from './n8n';
 
@@ -127,32 +126,18 @@ async function executeWithoutOptIn(line: N8nLine, userFolder: string, aws: Local
 	return aws.log.length === 0 ? undefined : `${aws.log.length} request(s) reached AWS without the opt-in`;
 }
 
-/** `n8n start` with the host source turned on, an owner, and the Test button's REST call. */
+/** `n8n start` with the host source turned on, the owner signed in, and the Test button's REST call. */
 async function pressTestButton(line: N8nLine, userFolder: string, aws: LocalAws, hostEnv: NodeJS.ProcessEnv): Promise<string | undefined> {
-	const port = await freePort();
-	const base = `http://127.0.0.1:${port}`;
-	const log = openSync(join(userFolder, 'n8n-host-identity-start.log'), 'w');
-	const n8n = spawn(line.bin, ['start'], {
-		env: await n8nEnv(line, userFolder, { ...hostEnv, N8N_PORT: String(port), N8N_LISTEN_ADDRESS: '127.0.0.1', N8N_SECURE_COOKIE: 'false' }),
-		stdio: ['ignore', log, log],
-	});
-	try {
-		await waitForRestApi(base, n8n, 120_000);
-		const { cookie } = await rest(base, '/owner/setup', OWNER);
-		const tested = await rest(base, '/credentials/test', { credentials: { ...CREDENTIAL, data: hostCredential(aws) } }, cookie);
+	const checks = await withEditor({ bin: line.bin, env: await n8nEnv(line, userFolder, hostEnv), userFolder }, async (session) => {
+		const tested = await rest(session.base, '/credentials/test', { credentials: { ...CREDENTIAL, data: hostCredential(aws) } }, session.cookie);
 		const answer = tested.json?.data as { status?: string; message?: string } | undefined;
 		const expected = new RegExp(`^Assumed ${DEFAULT_ROLE_ARN} as arn:aws:sts::\\d{12}:assumed-role/n8n-lambda-invoker/\\S+ using the instance profile$`);
-		if (answer?.status !== 'OK' || !expected.test(answer.message ?? '')) return `status ${tested.status}: ${tested.text.slice(0, 300)}`;
-		return leakedHostSecret(aws, tested.text);
-	} catch (error) {
-		return (error as Error).message;
-	} finally {
-		n8n.kill('SIGTERM');
-		await new Promise((resolve) => (n8n.exitCode !== null ? resolve(undefined) : n8n.once('exit', resolve)));
-		closeSync(log);
-	}
+		const problem = answer?.status !== 'OK' || !expected.test(answer.message ?? '') ? `status ${tested.status}: ${tested.text.slice(0, 300)}` : leakedHostSecret(aws, tested.text);
+		return [{ name: 'credential Test endpoint', problem }];
+	});
+	const problems = checks.flatMap((check) => (check.problem ? [`${check.name}: ${check.problem}`] : []));
+	return problems.length === 0 ? undefined : problems.join('\n');
 }
-
 
 function leakedHostSecret(aws: LocalAws, text: string): string | undefined {
 	const secrets = [DEFAULT_WEB_IDENTITY_TOKEN, ...aws.hostIdentity.handedOut.flatMap((key) => [key.secretAccessKey, key.sessionToken ?? ''])];

@@ -65,13 +65,13 @@ async function approveThroughN8n(line: N8nLine, session: EditorSession, aws: Loc
 		checks.push({ name, problem });
 		return problem === undefined;
 	};
-	const workflowId = await createAndActivate(session, aws, inbox);
-	if (!pass('the human-approval example created with its credential and activated through the REST API', typeof workflowId === 'string' ? undefined : workflowId.problem)) return checks;
-	const id = workflowId as string;
+	const workflow = await createAndActivate(session, aws, inbox);
+	pass('the human-approval example created with its credential and activated through the REST API', 'problem' in workflow ? workflow.problem : undefined);
+	if ('problem' in workflow) return checks;
+	const { id } = workflow;
 
 	const startedBefore = aws.durable.started;
-	const arns = await startTwice(line, session.userFolder, id);
-	if (!pass('started twice from the manual trigger: the same durable execution per order', 'problem' in arns ? arns.problem : undefined)) return checks;
+	if (!pass('started twice from the manual trigger: the same durable execution per order', await startTwice(line, session.userFolder, id))) return checks;
 	const started = aws.durable.started - startedBefore;
 	if (!pass('the durable name started the function once per order', started === 2 ? undefined : `expected 2 durable executions started, got ${started}`)) return checks;
 
@@ -90,7 +90,7 @@ async function approveThroughN8n(line: N8nLine, session: EditorSession, aws: Loc
 	return checks;
 }
 
-async function createAndActivate(session: EditorSession, aws: LocalAws, inbox: ApproverInbox): Promise<string | { problem: string }> {
+async function createAndActivate(session: EditorSession, aws: LocalAws, inbox: ApproverInbox): Promise<{ id: string } | { problem: string }> {
 	const credential = await rest(session.base, '/credentials', { ...CREDENTIAL, data: accessKeyCredential(aws) }, session.cookie);
 	const credentialId = (credential.json?.data as { id?: string } | undefined)?.id;
 	if (!credentialId) return { problem: `creating the credential answered ${credential.status}: ${credential.text.slice(0, 300)}` };
@@ -98,7 +98,7 @@ async function createAndActivate(session: EditorSession, aws: LocalAws, inbox: A
 	const workflow = created.json?.data as { id?: string; versionId?: string } | undefined;
 	if (!workflow?.id) return { problem: `creating the workflow answered ${created.status}: ${created.text.slice(0, 300)}` };
 	const activated = await rest(session.base, `/workflows/${workflow.id}/activate`, { versionId: workflow.versionId }, session.cookie);
-	return activated.status === 200 ? workflow.id : { problem: `activating answered ${activated.status}: ${activated.text.slice(0, 300)}` };
+	return activated.status === 200 ? { id: workflow.id } : { problem: `activating answered ${activated.status}: ${activated.text.slice(0, 300)}` };
 }
 
 /** The example as shipped, pointed at this n8n, this inbox and the credential just created. */
@@ -126,17 +126,17 @@ function nodeNamed(nodes: INode[], name: string): INode {
 }
 
 /** What "Execute workflow" does, twice, as a retry after a crash would: `n8n execute` beside the running server. */
-async function startTwice(line: N8nLine, userFolder: string, workflowId: string): Promise<string[] | { problem: string }> {
-	const runs: string[][] = [];
+async function startTwice(line: N8nLine, userFolder: string, workflowId: string): Promise<string | undefined> {
+	const runs: unknown[][] = [];
 	for (let run = 0; run < 2; run++) {
 		const result = await runN8n(line, userFolder, ['execute', `--id=${workflowId}`, '--rawOutput']);
 		const arns = lambdaItems(parseRawOutput(result.stdout), START_NODE).map((item) => item.durableExecutionArn);
 		if (result.status !== 0 || arns.length !== 2 || !arns.every((arn) => typeof arn === 'string')) {
-			return { problem: `start ${run + 1}: expected 2 items with a durableExecutionArn (exit ${result.status}), got ${JSON.stringify(arns)}\n${tail(result)}` };
+			return `start ${run + 1}: expected 2 items with a durableExecutionArn (exit ${result.status}), got ${JSON.stringify(arns)}\n${tail(result)}`;
 		}
-		runs.push(arns as string[]);
+		runs.push(arns);
 	}
-	return runs[0].join() === runs[1].join() ? runs[0] : { problem: `the second start returned other executions: ${JSON.stringify(runs)}` };
+	return runs[0].join() === runs[1].join() ? undefined : `the second start returned other executions: ${JSON.stringify(runs)}`;
 }
 
 /** Polls the REST API until the example's executions satisfy `done`. */

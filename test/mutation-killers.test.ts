@@ -1,6 +1,6 @@
 /**
- * Behaviour that mutation testing (docs/mutation.md) found unguarded: the router's answers to an
- * operation it does not know and to an execution stopped while items were in flight.
+ * Behaviour that mutation testing (docs/mutation.md) found unguarded: the router's answers to a
+ * resource or operation it does not know and to an execution stopped while items were in flight.
  */
 import type { LocalAws } from './support/aws-endpoint';
 import { invokeParameters, runLambda, useLocalAws } from './support/lambda-node';
@@ -21,6 +21,12 @@ describe('router', () => {
 	it('names an operation it does not know instead of failing on it', async () => {
 		const result = await runLambda(aws, { parameters: invokeParameters('echo', { operation: 'deleteFunction' }) });
 		expect(result.error?.message).toBe('The operation "deleteFunction" is not supported');
+		expect(invokes()).toHaveLength(0);
+	});
+
+	it('names a resource it does not know (a workflow saved by a newer version)', async () => {
+		const result = await runLambda(aws, { parameters: invokeParameters('echo', { resource: 'layer' }) });
+		expect(result.error?.message).toBe('The resource "layer" is not supported');
 		expect(invokes()).toHaveLength(0);
 	});
 

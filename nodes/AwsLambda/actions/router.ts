@@ -101,10 +101,11 @@ function secretsKnownAfterTheRun(accesses: Map<string, AwsAccess>): string[] {
 /** The stored names are only strings: an unknown one (a newer workflow on an older package) is refused. */
 function chosenOperation(execute: IExecuteFunctions): Operation<Prepared> {
 	const resource = String(execute.getNodeParameter('resource', 0));
-	const name = String(execute.getNodeParameter('operation', 0));
 	if (!isKeyOf(operations, resource)) {
 		throw new NodeOperationError(redactedNode(execute.getNode()), `The resource "${resource}" is not supported`);
 	}
+	// Read after the resource is known: an unknown resource shows no Operation parameter at all.
+	const name = String(execute.getNodeParameter('operation', 0));
 	const byName = operations[resource];
 	if (!isKeyOf(byName, name)) {
 		throw new NodeOperationError(redactedNode(execute.getNode()), `The operation "${name}" is not supported`);

@@ -475,11 +475,24 @@ async function runStreaming(
 
 async function receive(execute: IExecuteFunctions, prepared: PreparedInvoke, stream: OpenStream): Promise<StreamedBody> {
 	if (prepared.responseFormat === 'binary' && prepared.input.InvocationType !== 'DryRun') {
-		return await execute.helpers.prepareBinaryData(Readable.from(stream.chunks), responseFileName(prepared), stream.contentType);
+		return await execute.helpers.prepareBinaryData(asByteStream(stream.chunks), responseFileName(prepared), stream.contentType);
 	}
 	const chunks: Buffer[] = [];
 	for await (const chunk of stream.chunks) chunks.push(chunk);
 	return Buffer.concat(chunks);
+}
+
+/**
+ * n8n writes a stream into filesystem binary data with one awaited write per chunk it reads. A byte
+ * stream (not an object stream) hands it, in one read, everything that arrived during the previous
+ * write: a few large writes instead of one per 64 KB event, so the disk keeps pace with the decoder.
+ * 512 KB is the most Node's `writeFile` writes in one call, so a read is seldom split in two.
+ * Measured by the Stream Response throughput figure of `npm run bench` (1 MB and 256 KB were slower).
+ */
+const STREAM_WRITE_BATCH_BYTES = 512 * 1024;
+
+function asByteStream(chunks: AsyncIterable<Buffer>): Readable {
+	return Readable.from(chunks, { objectMode: false, highWaterMark: STREAM_WRITE_BATCH_BYTES });
 }
 
 /** A function may print what it received, secrets included. */

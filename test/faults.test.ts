@@ -34,6 +34,18 @@ describe('Throttling and AWS-side errors', () => {
 		expect(invokes().filter((entry) => entry.status === 200)).toHaveLength(6);
 	});
 
+	it('keeps retrying throttled invocations beyond the SDK retry quota: each success refunds its retry', async () => {
+		// The SDK's quota allows 100 throttling retries in all unless successes give their cost back.
+		aws.faults.throttle(105, { match: { action: 'Invoke', firstAttemptOnly: true } });
+		const result = await runLambda(aws, {
+			parameters: invokeParameters('echo', { options: { concurrency: 10 } }),
+			items: items(105),
+		});
+		expect(result.error).toBeUndefined();
+		expect(invokes().filter((entry) => entry.status === 429)).toHaveLength(105);
+		expect(invokes().filter((entry) => entry.status === 200)).toHaveLength(105);
+	});
+
 	it('gives up after Max Attempts with a clear throttling error', async () => {
 		aws.faults.throttle(10);
 		const result = await runLambda(aws, {
@@ -74,6 +86,8 @@ describe('Answers from a proxy or gateway between n8n and AWS', () => {
 		// Half of AWS's mark is not AWS's answer: a proxy may pass a request id on, or name an error type.
 		{ status: 504, html: false, requestId: true },
 		{ status: 503, html: false, errorType: 'ServiceUnavailable' },
+		// A JSON answer with a numeric code and a passed-on request id: the SDK names the error "502".
+		{ status: 502, html: false, json: true, requestId: true },
 	];
 
 	it.each(['RequestResponse', 'Event'])('never replays a %s invocation a proxy answered without an AWS error type', async (invocationType) => {

@@ -6,7 +6,7 @@
  */
 import type { LookupFunction, Server, Socket } from 'node:net';
 import { connect, createServer } from 'node:net';
-import { InvokeCommand } from '@aws-sdk/client-lambda';
+import { InvokeCommand, ListFunctionsCommand } from '@aws-sdk/client-lambda';
 import type { IExecuteFunctions, INode } from 'n8n-workflow';
 
 import { operation as invokeOperation } from '../nodes/AwsLambda/actions/function/invoke.operation';
@@ -80,7 +80,9 @@ async function invokeEcho(clients: LambdaClients, lambdaEndpoint: string | undef
 async function countingRelay(target: () => number) {
 	const open = new Set<Socket>();
 	let mostOpen = 0;
+	let accepted = 0;
 	const server: Server = createServer((socket) => {
+		accepted++;
 		open.add(socket);
 		mostOpen = Math.max(mostOpen, open.size);
 		const upstream = connect(target(), '127.0.0.1');
@@ -101,7 +103,7 @@ async function countingRelay(target: () => number) {
 		for (const socket of open) socket.destroy();
 		await new Promise((resolve) => server.close(resolve));
 	};
-	return { listen, close, mostOpen: () => mostOpen };
+	return { listen, close, mostOpen: () => mostOpen, accepted: () => accepted, openNow: () => open.size };
 }
 
 describe('Invoke retries only what provably did not run', () => {
@@ -179,6 +181,27 @@ describe('Invoke retries only what provably did not run', () => {
 	});
 });
 
+describe('Time limit of one attempt', () => {
+	it('ends a read that gets no answer within its limit, instead of only warning about it', async () => {
+		aws.faults.hang(1, { match: { action: 'ListFunctions' } });
+		const clients = new LambdaClients(1);
+		try {
+			const access = buildAccess(DEFAULT_KEY, { lambdaEndpoint: aws.url }, undefined, 'us-east-1');
+			const client = await clients.get(access, 'us-east-1', 'read', { timeoutMs: 300, maxAttempts: 1 });
+			const outcome = await Promise.race([
+				client.send(new ListFunctionsCommand({})).then(
+					() => 'answered',
+					(error: Error) => error.name,
+				),
+				new Promise((resolve) => setTimeout(resolve, 5_000, 'still waiting after 5 s')),
+			]);
+			expect(outcome).toBe('TimeoutError');
+		} finally {
+			await clients.destroy();
+		}
+	});
+});
+
 describe('Endpoints', () => {
 	it('ignores AWS_ENDPOINT_URL_LAMBDA: without Custom Endpoints a call goes to AWS, never where the host environment says', async () => {
 		const saved = process.env.AWS_ENDPOINT_URL_LAMBDA;
@@ -220,12 +243,35 @@ describe('Bounded resources', () => {
 		}
 	});
 
+	it('reuses one connection for the items of an execution, and closes it when the execution ends', async () => {
+		const relay = await countingRelay(() => aws.port);
+		const port = await relay.listen();
+		try {
+			const result = await runLambda(aws, {
+				parameters: invokeParameters('echo', { options: { concurrency: 1 } }),
+				items: [{}, {}, {}, {}, {}],
+				credentials: { awsLambdaAccessKeyApi: accessKeyCredential(aws, DEFAULT_KEY, { lambdaEndpoint: `http://127.0.0.1:${port}` }) },
+			});
+			expect(result.items).toHaveLength(5);
+			expect(invokes()).toHaveLength(5);
+			expect(relay.accepted()).toBe(1);
+			// The execution's pool is destroyed at its end: no idle connection waits for the next one.
+			await new Promise((resolve) => setTimeout(resolve, 200));
+			expect(relay.openNow()).toBe(0);
+		} finally {
+			await relay.close();
+		}
+	});
+
 	it('keeps only the most recently used clients, and a retired client is replaced', async () => {
 		const clients = new LambdaClients(1, { maxCachedClients: 3 });
 		const clientOf = async (key: AwsKey) =>
 			await clients.get(buildAccess(key, { lambdaEndpoint: aws.url }, undefined, 'us-east-1'), 'us-east-1', 'invoke', { maxAttempts: 1 });
 		try {
 			const first = await clientOf(TENANTS[0]);
+			expect(await clientOf(TENANTS[0])).toBe(first);
+			// As many identities as the bound: all of them stay.
+			for (const key of TENANTS.slice(1, 3)) await clientOf(key);
 			expect(await clientOf(TENANTS[0])).toBe(first);
 			for (const key of TENANTS.slice(1, 4)) await clientOf(key);
 			expect(await clientOf(TENANTS[0])).not.toBe(first);

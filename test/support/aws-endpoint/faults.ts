@@ -2,6 +2,8 @@ export interface FaultMatch {
 	service?: 'lambda' | 'sts';
 	action?: string;
 	functionName?: string;
+	/** Only a call's first attempt (as the SDK numbers it), so that its retry gets through. */
+	firstAttemptOnly?: boolean;
 }
 
 export type FaultKind = 'throttle' | 'serverError' | 'resetConnection' | 'hang' | 'stsMalformed' | 'announceLength' | 'invalidSignature' | 'dropStream' | 'gatewayError' | 'revealCallerToken';
@@ -21,12 +23,15 @@ export interface PendingFault {
 	bytes?: number;
 	afterBytes?: number;
 	html?: boolean;
+	json?: boolean;
 	requestId?: boolean;
 }
 
 export interface GatewayAnswer {
 	status?: number;
 	html?: boolean;
+	/** A JSON body with the status as its numeric `code`, as many gateways answer (the SDK then names the error by it). */
+	json?: boolean;
 	/** An `x-amzn-ErrorType` the proxy sets, without a request id. */
 	errorType?: string;
 	/** An `x-amzn-RequestId` the proxy sets (or passes on), without an error type. */
@@ -156,18 +161,19 @@ export class FaultKnobs implements Faults {
 	}
 
 	/** The fault this request gets, if any; consumes one unit of it. */
-	take(request: { service: string; action: string; functionName?: string }): PendingFault | undefined {
+	take(request: { service: string; action: string; functionName?: string; attempt?: number }): PendingFault | undefined {
 		const fault = this.pending.find((candidate) => candidate.remaining > 0 && matches(candidate, request));
 		if (fault) fault.remaining--;
 		return fault;
 	}
 }
 
-function matches(fault: PendingFault, request: { service: string; action: string; functionName?: string }): boolean {
-	const match = fault.match ?? (fault.kind === 'stsMalformed' ? { service: 'sts' as const } : { service: 'lambda' as const });
+function matches(fault: PendingFault, request: { service: string; action: string; functionName?: string; attempt?: number }): boolean {
+	const match: FaultMatch = fault.match ?? (fault.kind === 'stsMalformed' ? { service: 'sts' } : { service: 'lambda' });
 	return (
 		(match.service === undefined || match.service === request.service) &&
 		(match.action === undefined || match.action === request.action) &&
-		(match.functionName === undefined || match.functionName === request.functionName)
+		(match.functionName === undefined || match.functionName === request.functionName) &&
+		(!match.firstAttemptOnly || request.attempt === 1)
 	);
 }

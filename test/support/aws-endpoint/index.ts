@@ -64,6 +64,8 @@ export interface RequestLogEntry {
 	region?: string;
 	signingService?: string;
 	accessKeyId?: string;
+	/** The attempt the AWS SDK numbers this request (its `amz-sdk-request` header), when it says. */
+	attempt?: number;
 	hasSessionToken: boolean;
 	signatureValid: boolean;
 	functionName?: string;
@@ -199,7 +201,7 @@ export class LocalAws {
 	}
 
 	private describe(req: IncomingMessage, rawPath: string, query: Record<string, string>, body: Buffer, form?: Record<string, string>): RequestLogEntry {
-		const base = { at: Date.now(), method: req.method ?? 'GET', path: rawPath, query, hasSessionToken: false, signatureValid: false, status: 0 };
+		const base = { at: Date.now(), method: req.method ?? 'GET', path: rawPath, query, attempt: sdkAttempt(req), hasSessionToken: false, signatureValid: false, status: 0 };
 		const invoke = /^\/(?:2015-03-31\/functions\/([^/]+)\/invocations|2021-11-15\/functions\/([^/]+)\/(response-streaming-invocations))$/.exec(rawPath);
 
 		if (invoke) {
@@ -326,9 +328,13 @@ export class LocalAws {
 	/** Bypasses `replyHeaders`: a proxy's answer carries AWS's error type and request id only when told to. */
 	private answerAsGateway(res: ServerResponse, entry: RequestLogEntry, fault: PendingFault): void {
 		const status = fault.status ?? 504;
-		const body = fault.html ? `<html><body><h1>${status} Gateway Error</h1></body></html>` : '';
+		const body = fault.html
+			? `<html><body><h1>${status} Gateway Error</h1></body></html>`
+			: fault.json
+				? JSON.stringify({ code: status, message: 'Gateway Error' })
+				: '';
 		res.writeHead(status, {
-			'Content-Type': fault.html ? 'text/html' : 'text/plain',
+			'Content-Type': fault.html ? 'text/html' : fault.json ? 'application/json' : 'text/plain',
 			'Content-Length': String(Buffer.byteLength(body)),
 			...(fault.errorType ? { 'x-amzn-ErrorType': fault.errorType } : {}),
 			...(fault.requestId ? { 'x-amzn-RequestId': randomUUID() } : {}),
@@ -469,6 +475,12 @@ function authError(service: RequestLogEntry['service'], signature: SignatureChec
 				? stsError(403, 'MissingAuthenticationToken', 'Request is missing Authentication Token')
 				: lambdaError(403, 'MissingAuthenticationTokenException', 'Missing Authentication Token');
 	}
+}
+
+/** The AWS SDK numbers each attempt of a call in its `amz-sdk-request` header (`attempt=2; max=3`). */
+function sdkAttempt(req: IncomingMessage): number | undefined {
+	const attempt = /attempt=(\d+)/.exec(header(req, 'amz-sdk-request') ?? '');
+	return attempt ? Number(attempt[1]) : undefined;
 }
 
 function header(req: IncomingMessage, name: string): string | undefined {

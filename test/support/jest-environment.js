@@ -5,6 +5,13 @@
 // recognise errors of the outer realm too; subclasses keep the ordinary check.
 const { TestEnvironment } = require('jest-environment-node');
 
+// Under mutation testing, Stryker names the mutant being tested in this variable. It runs every
+// test that covers the mutant even after one failed (Jest's bail cannot be set programmatically), and
+// an engine test takes seconds: once one fails the mutant is killed, so its remaining tests are
+// skipped. Kept in this module, which Jest loads once per worker, so it spans the test files.
+const ACTIVE_MUTANT = '__STRYKER_ACTIVE_MUTANT__';
+const mutantRun = { killed: undefined };
+
 class SingleRealmErrorsEnvironment extends TestEnvironment {
 	constructor(config, context) {
 		super(config, context);
@@ -18,6 +25,13 @@ class SingleRealmErrorsEnvironment extends TestEnvironment {
 				);
 			},
 		});
+	}
+
+	async handleTestEvent(event) {
+		const mutant = process.env[ACTIVE_MUTANT];
+		if (mutant === undefined) return;
+		if (event.name === 'test_start' && mutantRun.killed === mutant) event.test.mode = 'skip';
+		if (event.name === 'test_done' && event.test.errors.length > 0) mutantRun.killed = mutant;
 	}
 }
 

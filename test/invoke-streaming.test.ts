@@ -141,6 +141,30 @@ describe('Stream Response failures', () => {
 		expect(streamed()[0].streamedBytes).toBeLessThan(sent);
 	}, 120_000);
 
+	it('closes the stream of an item whose binary data could not be stored, freeing its connection', async () => {
+		const store = binaryData.service.store.bind(binaryData.service);
+		let stores = 0;
+		binaryData.service.store = async (...args) => {
+			if (stores++ === 0) throw new Error('ENOSPC: no space left on device');
+			return await store(...args);
+		};
+		try {
+			// One connection for both items: the second gets it only once the first stream is closed.
+			const result = await runLambda(aws, {
+				parameters: streaming('stream-chunks', { responseFormat: 'binary', concurrency: 1 }, { payload: '{"chunks":40,"delayMs":100}' }),
+				items: [{}, {}],
+				continueOnFail: true,
+			});
+			expect(result.items[0].json.error).toMatch(/no space left on device/);
+			expect(result.items[1].binary?.data).toBeDefined();
+		} finally {
+			binaryData.service.store = store;
+		}
+		const wholeStream = 10 * 'chunk 0\n'.length + 30 * 'chunk 10\n'.length;
+		// Log entries are written as streams end: the failed item's first, cut short.
+		expect(streamed().map((entry) => entry.streamedBytes! < wholeStream)).toEqual([true, false]);
+	});
+
 	it('counts the whole stream against the Timeout', async () => {
 		const result = await runLambda(aws, { parameters: streaming('stream-chunks', { timeout: 1 }, { payload: '{"chunks":40,"delayMs":100}' }) });
 		expect(result.error?.message).toMatch(/within the Timeout of 1 seconds/);

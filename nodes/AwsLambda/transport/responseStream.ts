@@ -80,6 +80,13 @@ export async function invokeStreaming<Result>(
 			throw signal?.aborted || error instanceof ResponseTooLargeError ? error : new StreamCutOffError(state.receivedBytes, error);
 		}
 	}
-	const result = await consume({ ...head, chunks: chunks() });
-	return { ...head, result, complete: state.complete, receivedBytes: state.receivedBytes };
+	try {
+		const result = await consume({ ...head, chunks: chunks() });
+		return { ...head, result, complete: state.complete, receivedBytes: state.receivedBytes };
+	} catch (error) {
+		// A consumer that failed before reading to the end (binary data that could not be stored) would
+		// otherwise leave the function's stream flowing into an open connection until the Timeout.
+		stop.abort();
+		throw error;
+	}
 }

@@ -185,6 +185,7 @@ describe('Time limit of one attempt', () => {
 	it('ends a read that gets no answer within its limit, instead of only warning about it', async () => {
 		aws.faults.hang(1, { match: { action: 'ListFunctions' } });
 		const clients = new LambdaClients(1);
+		let giveUp: NodeJS.Timeout | undefined;
 		try {
 			const access = buildAccess(DEFAULT_KEY, { lambdaEndpoint: aws.url }, undefined, 'us-east-1');
 			const client = await clients.get(access, 'us-east-1', 'read', { timeoutMs: 300, maxAttempts: 1 });
@@ -193,10 +194,11 @@ describe('Time limit of one attempt', () => {
 					() => 'answered',
 					(error: Error) => error.name,
 				),
-				new Promise((resolve) => setTimeout(resolve, 5_000, 'still waiting after 5 s')),
+				new Promise((resolve) => (giveUp = setTimeout(resolve, 5_000, 'still waiting after 5 s'))),
 			]);
 			expect(outcome).toBe('TimeoutError');
 		} finally {
+			clearTimeout(giveUp);
 			await clients.destroy();
 		}
 	});

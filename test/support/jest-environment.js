@@ -29,7 +29,8 @@ class SingleRealmErrorsEnvironment extends TestEnvironment {
 
 	async handleTestEvent(event) {
 		const mutant = process.env[ACTIVE_MUTANT];
-		if (mutant === undefined) return;
+		// A test that jest retries must not be skipped after its first failure.
+		if (mutant === undefined || this.global[Symbol.for('RETRY_TIMES')]) return;
 		if (event.name === 'test_start' && mutantRun.killed === mutant) event.test.mode = 'skip';
 		if (event.name === 'test_done' && event.test.errors.length > 0) mutantRun.killed = mutant;
 	}

@@ -486,8 +486,9 @@ async function receive(execute: IExecuteFunctions, prepared: PreparedInvoke, str
  * n8n writes a stream into filesystem binary data with one awaited write per chunk it reads. A byte
  * stream (not an object stream) hands it, in one read, everything that arrived during the previous
  * write: a few large writes instead of one per 64 KB event, so the disk keeps pace with the decoder.
- * 512 KB is the most Node's `writeFile` writes in one call, so a read is seldom split in two.
- * Measured by the Stream Response throughput figure of `npm run bench` (1 MB and 256 KB were slower).
+ * 512 KB is the most Node's `writeFile` writes in one call (a read can exceed it by one chunk, which
+ * then takes a second write). Measured by the Stream Response throughput figure of `npm run bench`
+ * (1 MB and 256 KB batches were slower).
  */
 const STREAM_WRITE_BATCH_BYTES = 512 * 1024;
 

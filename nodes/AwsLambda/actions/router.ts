@@ -171,18 +171,14 @@ function errorJson(error: Error): INodeExecutionData['json'] {
 	return {
 		error: error.message,
 		...(description ? { description } : {}),
-		...(hasDetails(error) ? error.details : {}),
+		// Spreading an error without details adds nothing.
+		...(error as Partial<ErrorWithDetails>).details,
 	};
 }
 
 /** An error that knows what its Continue On Fail item carries besides the message (a function's error fields, a wait's last status). */
 export interface ErrorWithDetails {
 	readonly details: IDataObject;
-}
-
-function hasDetails(error: Error): error is Error & ErrorWithDetails {
-	const { details } = error as Partial<ErrorWithDetails>;
-	return typeof details === 'object' && details !== null;
 }
 
 /**

@@ -50,3 +50,12 @@ describe('The function picker with Dynamic Credentials expressions', () => {
 		expect(aws.log).toHaveLength(0);
 	});
 });
+
+describe('The function picker hitting a limit of this package', () => {
+	it('names the call without an item number: the picker runs without items', async () => {
+		aws.faults.announceLength(1, { bytes: 50 * 1024 * 1024, match: { action: 'ListFunctions' } });
+		await expect(pick({}, { awsLambdaAccessKeyApi: accessKeyCredential(aws) })).rejects.toThrow(
+			/^List functions failed: the response announces 50\.0 MB/,
+		);
+	});
+});

@@ -60,7 +60,7 @@ export async function searchFunctions(
 					region,
 					kind: 'read',
 					settings: { timeoutMs: 30_000, maxAttempts: 3 },
-					failure: { node, itemIndex: 0, action: 'List functions' },
+					failure: { node, action: 'List functions' },
 				},
 				async (client) =>
 					await client.send(new ListFunctionsCommand({ Marker: marker, MaxItems: LIMITS.listPageSize })),

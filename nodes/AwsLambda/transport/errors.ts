@@ -6,7 +6,7 @@ import { AssumeRoleError, HostIdentityError, MalformedStsResponseError, StsTimeo
 
 export interface FailureContext {
 	node: INode;
-	/** Absent outside an execution (the credential Test button). */
+	/** Absent outside an execution (the credential Test button, the function picker). */
 	itemIndex?: number;
 	/** What was being done, e.g. `Invoke my-function` or `List functions`. */
 	action: string;

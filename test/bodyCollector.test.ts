@@ -60,6 +60,12 @@ describe('limitedBodyCollector', () => {
 		expect(fallback).toHaveBeenCalledTimes(1);
 	});
 
+	it('accepts a body of exactly the limit, announced or chunked', async () => {
+		const exact = limitedBodyCollector(sdkCollector(), body.length);
+		expect(Buffer.from(await exact(await response('/announced'))).equals(body)).toBe(true);
+		expect(Buffer.from(await exact(await response('/chunked'))).equals(body)).toBe(true);
+	});
+
 	it('fails instead of truncating a body longer than announced', async () => {
 		const lying = Object.assign(Readable.from([Buffer.from('12345')]), { headers: { 'content-length': '3' } });
 		await expect(limitedBodyCollector(sdkCollector(), ROOMY)(lying)).rejects.toThrow(/longer than its Content-Length of 3 bytes/);
@@ -70,7 +76,13 @@ describe('limitedBodyCollector', () => {
 		const before = process.memoryUsage().arrayBuffers;
 		const refusal = await limitedBodyCollector(sdkCollector(), ROOMY)(huge).catch((error: unknown) => error);
 		expect(refusal).toBeInstanceOf(ResponseTooLargeError);
-		expect(refusal).toMatchObject({ bytes: 3_900_000_000, announced: true, limitBytes: ROOMY });
+		expect(refusal).toMatchObject({
+			name: 'ResponseTooLarge',
+			message: `the response body announces 3900000000 bytes, over the limit of ${ROOMY}`,
+			bytes: 3_900_000_000,
+			announced: true,
+			limitBytes: ROOMY,
+		});
 		expect(process.memoryUsage().arrayBuffers - before).toBeLessThan(100 * 1024 * 1024);
 		expect(huge.destroyed).toBe(true);
 	});
@@ -80,6 +92,7 @@ describe('limitedBodyCollector', () => {
 		const refusal = await limitedBodyCollector(sdkCollector(), 120_000)(stream).catch((error: unknown) => error);
 		expect(refusal).toBeInstanceOf(ResponseTooLargeError);
 		expect(refusal).toMatchObject({ announced: false, limitBytes: 120_000 });
+		expect((refusal as Error).message).toMatch(/^the response body grew past \d+ bytes, over the limit of 120000$/);
 		// Refused at the first chunk past the limit, not after the whole body.
 		expect((refusal as ResponseTooLargeError).bytes).toBeLessThan(body.length);
 		expect(stream.destroyed).toBe(true);

@@ -10,6 +10,7 @@ import { InvokeCommand, ListFunctionsCommand } from '@aws-sdk/client-lambda';
 import type { IExecuteFunctions, INode } from 'n8n-workflow';
 
 import { operation as invokeOperation } from '../nodes/AwsLambda/actions/function/invoke.operation';
+import { accessForItem } from '../nodes/AwsLambda/transport/access';
 import { sendAws } from '../nodes/AwsLambda/transport/send';
 import { LambdaClients, neverSent } from '../nodes/AwsLambda/transport/clients';
 import { buildAccess } from '../nodes/AwsLambda/transport/credentials';
@@ -286,6 +287,23 @@ describe('Bounded resources', () => {
 		} finally {
 			await clients.destroy();
 		}
+	});
+
+	it('reads the selected credential once per execution, however many items use it', async () => {
+		let reads = 0;
+		const execute = {
+			getNode: () => ({ ...node, credentials: { awsLambdaAccessKeyApi: { id: '1', name: 'AWS' } } }),
+			getNodeParameter: (_name: string, _item: number, fallback?: unknown) => fallback,
+			getCredentials: async () => {
+				reads++;
+				return accessKeyCredential(aws);
+			},
+			getExecutionCancelSignal: () => undefined,
+		} as unknown as IExecuteFunctions;
+		for (let itemIndex = 0; itemIndex < 3; itemIndex++) {
+			expect((await accessForItem(execute, itemIndex, 'us-east-1')).secrets).toContain(DEFAULT_KEY.secretAccessKey);
+		}
+		expect(reads).toBe(1);
 	});
 
 	it('prepares an item without holding its payload text', async () => {

@@ -66,6 +66,14 @@ describe('limitedBodyCollector', () => {
 		expect(Buffer.from(await exact(await response('/chunked'))).equals(body)).toBe(true);
 	});
 
+	it('fails, and does not wait forever, when the body stream closes before its end without an error', async () => {
+		const stream = Object.assign(new Readable({ read: () => undefined }), { headers: { 'content-length': '10' } });
+		const collected = limitedBodyCollector(sdkCollector(), ROOMY)(stream);
+		stream.push(Buffer.from('12345'));
+		stream.destroy();
+		await expect(collected).rejects.toMatchObject({ message: 'the response body was cut off before its end', code: 'ECONNRESET' });
+	}, 5_000);
+
 	it('fails instead of truncating a body longer than announced', async () => {
 		const lying = Object.assign(Readable.from([Buffer.from('12345')]), { headers: { 'content-length': '3' } });
 		await expect(limitedBodyCollector(sdkCollector(), ROOMY)(lying)).rejects.toThrow(/longer than its Content-Length of 3 bytes/);

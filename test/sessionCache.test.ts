@@ -2,6 +2,7 @@
  * The session cache on its own: which session it keeps, renews and drops, and which issued secrets
  * it remembers for redaction. Time is fixed with a spy on Date.now, so the bounds are exact.
  */
+import { getEventListeners } from 'node:events';
 import type { AwsCredentialIdentity } from '@aws-sdk/types';
 
 import { SessionCache } from '../nodes/AwsLambda/transport/sessions';
@@ -50,10 +51,27 @@ describe('SessionCache', () => {
 		const kept = issuer('KEPT', 'KEPT-AGAIN');
 		await cache.get('kept', kept.issue);
 		await cache.get('expiring', async () => session('EXPIRING', 1_000));
-		now += 2_000;
+		// Expired at this very millisecond.
+		now += 1_000;
 		await cache.get('new', async () => session('NEW'));
 		await cache.get('kept', kept.issue);
 		expect(kept.calls()).toBe(1);
+	});
+
+	it('keeps as many sessions as its bound', async () => {
+		const cache = new SessionCache(2, 0);
+		const first = issuer('FIRST');
+		await cache.get('first', first.issue);
+		await cache.get('second', async () => session('SECOND'));
+		await cache.get('first', first.issue);
+		expect(first.calls()).toBe(1);
+	});
+
+	it('leaves no listener on the execution signal once a caller has its session', async () => {
+		const cache = new SessionCache(10, 0);
+		const execution = new AbortController();
+		for (let call = 0; call < 3; call++) await cache.get('role', async () => session('A'), execution.signal);
+		expect(getEventListeners(execution.signal, 'abort')).toHaveLength(0);
 	});
 
 	it('keeps the newer session when an older, dropped attempt for the same key fails late', async () => {

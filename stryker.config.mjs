@@ -23,6 +23,8 @@ function n8nUserFolder() {
 }
 
 process.env.N8N_USER_FOLDER = n8nUserFolder();
+// Where the dry run records each test file's tests for test/support/jest-circus-selective.js.
+process.env.MUTATION_TEST_NAMES_FOLDER = resolve(strykerTemp, 'test-names');
 
 /** @type {import('@stryker-mutator/api/core').PartialStrykerOptions} */
 export default {
@@ -39,6 +41,8 @@ export default {
 			// The jest runner wraps the test environment but does not expand jest.config.js's <rootDir>
 			// in its path; a relative one is resolved from the sandbox.
 			testEnvironment: './test/support/jest-environment.js',
+			// A mutant's run loads only the test files that hold its covering tests.
+			testRunner: './test/support/jest-circus-selective.js',
 			// ts-jest's compile cache survives between runs here instead of in the system temp directory.
 			cacheDirectory: resolve(strykerTemp, 'jest-cache'),
 		},

@@ -3,6 +3,8 @@
 // SDK then replaces them with a message-only wrapper, losing `code` and `name` (jest issue #2549).
 // Outside jest (in n8n) there is one realm. This environment makes exactly `x instanceof Error`
 // recognise errors of the outer realm too; subclasses keep the ordinary check.
+const { mkdirSync, writeFileSync } = require('node:fs');
+const { join, relative } = require('node:path');
 const { TestEnvironment } = require('jest-environment-node');
 
 // Under mutation testing, Stryker names the mutant being tested in this variable. It runs every
@@ -12,9 +14,27 @@ const { TestEnvironment } = require('jest-environment-node');
 const ACTIVE_MUTANT = '__STRYKER_ACTIVE_MUTANT__';
 const mutantRun = { killed: undefined };
 
+// Under mutation testing, the dry run records here which tests each test file holds, so that a
+// mutant's run loads only the files that hold its tests (see jest-circus-selective.js).
+const TEST_NAMES_FOLDER = process.env.MUTATION_TEST_NAMES_FOLDER;
+
+/** The name jest matches a test name pattern against: its describe titles and its title. */
+function fullTestName(test) {
+	const titles = [];
+	for (let block = test; block?.parent; block = block.parent) titles.unshift(block.name);
+	return titles.join(' ');
+}
+
+/** Where the dry run records the test names of one test file. */
+function testNamesFile(rootDir, testPath) {
+	return join(TEST_NAMES_FOLDER, `${relative(rootDir, testPath).replace(/[\\/]/g, '__')}.json`);
+}
+
 class SingleRealmErrorsEnvironment extends TestEnvironment {
 	constructor(config, context) {
 		super(config, context);
+		this.testNamesFile = TEST_NAMES_FOLDER && testNamesFile(config.projectConfig.rootDir, context.testPath);
+		this.testNames = [];
 		const InnerError = this.global.Error;
 		const OuterError = Error;
 		Object.defineProperty(InnerError, Symbol.hasInstance, {
@@ -29,11 +49,24 @@ class SingleRealmErrorsEnvironment extends TestEnvironment {
 
 	async handleTestEvent(event) {
 		const mutant = process.env[ACTIVE_MUTANT];
+		if (mutant === undefined && this.testNamesFile && event.name === 'test_start') {
+			this.testNames.push(fullTestName(event.test));
+		}
 		// A test that jest retries must not be skipped after its first failure.
 		if (mutant === undefined || this.global[Symbol.for('RETRY_TIMES')]) return;
 		if (event.name === 'test_start' && mutantRun.killed === mutant) event.test.mode = 'skip';
 		if (event.name === 'test_done' && event.test.errors.length > 0) mutantRun.killed = mutant;
 	}
+
+	async teardown() {
+		if (this.testNames.length > 0) {
+			mkdirSync(TEST_NAMES_FOLDER, { recursive: true });
+			writeFileSync(this.testNamesFile, JSON.stringify(this.testNames));
+		}
+		await super.teardown();
+	}
 }
+
+SingleRealmErrorsEnvironment.testNamesFile = testNamesFile;
 
 module.exports = SingleRealmErrorsEnvironment;

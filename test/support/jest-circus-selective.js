@@ -1,0 +1,46 @@
+// Jest's test runner (jest-circus) for mutation testing only (stryker.config.mjs); Stryker's jest
+// runner accepts per-test coverage only with a runner whose path names jest-circus. Stryker runs a mutant with a
+// test name pattern that selects the tests covering it, but jest still loads every test file, and
+// loading one (n8n's engine, the AWS SDK) takes longer than most tests take to run. A test file
+// whose recorded tests cannot match the pattern is answered without being loaded. A file without a
+// record (the dry run did not see it) is run as usual, so a mutant is never tested by fewer tests.
+const { existsSync, readFileSync } = require('node:fs');
+const { createEmptyTestResult } = require('@jest/test-result');
+const runTestFile = require('jest-circus/runner');
+const { testNamesFile } = require('./jest-environment.js');
+
+/** Jest refuses a test file without tests: its tests are reported as skipped, as jest-circus would. */
+function skippedTestFile(names) {
+	const result = createEmptyTestResult();
+	result.numPendingTests = names.length;
+	result.testResults = names.map((name) => ({
+		ancestorTitles: [],
+		duration: 0,
+		failureDetails: [],
+		failureMessages: [],
+		fullName: name,
+		numPassingAsserts: 0,
+		status: 'pending',
+		title: name,
+	}));
+	return result;
+}
+
+function recordedTestNames(rootDir, testPath) {
+	const file = testNamesFile(rootDir, testPath);
+	return existsSync(file) ? JSON.parse(readFileSync(file, 'utf8')) : undefined;
+}
+
+/** The recorded tests of a file none of whose tests the run selects; jest matches the pattern so. */
+function unselectedTests(globalConfig, config, testPath) {
+	if (!process.env.MUTATION_TEST_NAMES_FOLDER || !globalConfig.testNamePattern) return undefined;
+	const names = recordedTestNames(config.rootDir, testPath);
+	const pattern = new RegExp(globalConfig.testNamePattern, 'i');
+	return names?.some((name) => pattern.test(name)) === false ? names : undefined;
+}
+
+module.exports = async function selectiveJestCircus(globalConfig, config, environment, runtime, testPath, sendMessageToJest) {
+	const unselected = unselectedTests(globalConfig, config, testPath);
+	if (unselected) return skippedTestFile(unselected);
+	return runTestFile(globalConfig, config, environment, runtime, testPath, sendMessageToJest);
+};

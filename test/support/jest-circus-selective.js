@@ -2,12 +2,13 @@
 // runner accepts per-test coverage only with a runner whose path names jest-circus. Stryker runs a mutant with a
 // test name pattern that selects the tests covering it, but jest still loads every test file, and
 // loading one (n8n's engine, the AWS SDK) takes longer than most tests take to run. A test file
-// whose recorded tests cannot match the pattern is answered without being loaded. A file without a
-// record (the dry run did not see it) is run as usual, so a mutant is never tested by fewer tests.
+// whose recorded tests cannot match the pattern is answered without being loaded, and so is every
+// file after one of the mutant's tests failed (the mutant is killed; see jest-environment.js). A file
+// without a record (the dry run did not see it) is run as usual, so no covering test is left out.
 const { existsSync, readFileSync } = require('node:fs');
 const { createEmptyTestResult } = require('@jest/test-result');
 const runTestFile = require('jest-circus/runner');
-const { testNamesFile } = require('./jest-environment.js');
+const { activeMutantKilled, testNamesFile } = require('./jest-environment.js');
 
 /** Jest refuses a test file without tests: its tests are reported as skipped, as jest-circus would. */
 function skippedTestFile(names) {
@@ -31,16 +32,20 @@ function recordedTestNames(rootDir, testPath) {
 	return existsSync(file) ? JSON.parse(readFileSync(file, 'utf8')) : undefined;
 }
 
-/** The recorded tests of a file none of whose tests the run selects; jest matches the pattern so. */
-function unselectedTests(globalConfig, config, testPath) {
+/**
+ * The recorded tests of a file that need not run: the mutant is killed already, or none of them is
+ * selected (jest matches the pattern so: case-insensitive, anywhere in the full name).
+ */
+function testsNotToRun(globalConfig, config, testPath) {
 	if (!process.env.MUTATION_TEST_NAMES_FOLDER || !globalConfig.testNamePattern) return undefined;
 	const names = recordedTestNames(config.rootDir, testPath);
+	if (names === undefined || activeMutantKilled()) return names;
 	const pattern = new RegExp(globalConfig.testNamePattern, 'i');
-	return names?.some((name) => pattern.test(name)) === false ? names : undefined;
+	return names.some((name) => pattern.test(name)) ? undefined : names;
 }
 
 module.exports = async function selectiveJestCircus(globalConfig, config, environment, runtime, testPath, sendMessageToJest) {
-	const unselected = unselectedTests(globalConfig, config, testPath);
-	if (unselected) return skippedTestFile(unselected);
+	const notToRun = testsNotToRun(globalConfig, config, testPath);
+	if (notToRun) return skippedTestFile(notToRun);
 	return runTestFile(globalConfig, config, environment, runtime, testPath, sendMessageToJest);
 };

@@ -68,5 +68,8 @@ class SingleRealmErrorsEnvironment extends TestEnvironment {
 }
 
 SingleRealmErrorsEnvironment.testNamesFile = testNamesFile;
+/** Whether a test of the mutant under test has already failed, in this or an earlier test file. */
+SingleRealmErrorsEnvironment.activeMutantKilled = () =>
+	process.env[ACTIVE_MUTANT] !== undefined && mutantRun.killed === process.env[ACTIVE_MUTANT];
 
 module.exports = SingleRealmErrorsEnvironment;

@@ -67,6 +67,25 @@ describe('Access key credential', () => {
 	});
 });
 
+describe('Access key credential that is incomplete', () => {
+	it.each([
+		['Access Key ID', { accessKeyId: '  ' }],
+		['Secret Access Key', { secretAccessKey: '' }],
+	])('without its %s: names the credential and how to fix it, before any request', async (_field, extra) => {
+		const result = await runLambda(aws, {
+			parameters: invokeParameters('echo'),
+			credentials: { awsLambdaAccessKeyApi: accessKeyCredential(aws, { ...DEFAULT_KEY, ...extra }) },
+		});
+		expect(result.error?.message).toBe(
+			'AWS Lambda (Access Key) API credential (item 0): the credential has no Access Key ID or no Secret Access Key',
+		);
+		expect(result.error?.description).toBe(
+			'Open the credential and fill both fields, or supply them in Dynamic Credentials.',
+		);
+		expect(aws.log).toHaveLength(0);
+	});
+});
+
 describe('Dynamic credentials', () => {
 	it('override the credential per item', async () => {
 		const result = await runLambda(aws, {
@@ -130,6 +149,9 @@ describe('Dynamic credentials', () => {
 	it('explain what is missing when there is neither a credential nor dynamic keys', async () => {
 		const result = await runLambda(aws, { parameters: invokeParameters('echo'), credentials: {} });
 		expect(result.error?.message).toMatch(/^Credential \(item 0\): no AWS Lambda \(Access Key\) API credential/);
+		expect(result.error?.description).toBe(
+			'Select an AWS Lambda (Access Key) API credential, or fill Dynamic Access Key ID and Dynamic Secret Access Key.',
+		);
 	});
 });
 
@@ -166,6 +188,27 @@ describe('Dynamic secrets come from expressions only', () => {
 		});
 		expect(result.error).toBeUndefined();
 		expect(lambdaCalls()[0]).toMatchObject({ accessKeyId: SECOND_KEY.accessKeyId, signatureValid: true });
+	});
+
+	it('treat a field that holds only spaces as empty: the credential\'s keys sign', async () => {
+		const result = await runLambda(aws, {
+			parameters: invokeParameters('echo', { dynamicCredentials: { secretAccessKey: '   ', sessionToken: ' ' } }),
+		});
+		expect(result.error).toBeUndefined();
+		expect(lambdaCalls()[0]).toMatchObject({ accessKeyId: DEFAULT_KEY.accessKeyId, signatureValid: true });
+	});
+
+	it('say how to fix an expression that resolves to nothing', async () => {
+		const result = await runLambda(aws, {
+			parameters: invokeParameters('echo', {
+				dynamicCredentials: { accessKeyId: SECOND_KEY.accessKeyId, secretAccessKey: '={{ $json.missing }}' },
+			}),
+		});
+		expect(result.error?.message).toBe('Dynamic Secret Access Key (item 0): the expression resolved to an empty value');
+		expect(result.error?.description).toBe(
+			'Check the expression and the item it reads. To sign with the credential\'s keys instead, clear the field.',
+		);
+		expect(aws.log).toHaveLength(0);
 	});
 
 	it('fail only the item whose expression resolves to nothing, instead of falling back to the credential', async () => {
@@ -273,6 +316,11 @@ describe('Assume role credential', () => {
 	it('validates the role settings before calling STS', async () => {
 		const cases: Array<[Record<string, unknown>, RegExp]> = [
 			[{ roleArn: 'arn:aws:iam::123:user/x' }, /Role ARN.*is not an IAM role ARN/],
+			[{ roleArn: '' }, /^Credential field Role ARN \(item 0\): "" is not an IAM role ARN$/],
+			[{ roleArn: `x${DEFAULT_ROLE_ARN}` }, /Role ARN.*is not an IAM role ARN/],
+			[{ roleArn: `${DEFAULT_ROLE_ARN} x` }, /Role ARN.*is not an IAM role ARN/],
+			[{ roleSessionName: 'session name' }, /Role Session Name/],
+			[{ roleSessionName: '!session' }, /Role Session Name/],
 			[{ externalId: 'bad id with spaces' }, /External ID/],
 			[{ roleSessionName: 'x' }, /Role Session Name/],
 			[{ durationSeconds: 60 }, /Session Duration/],
@@ -282,6 +330,32 @@ describe('Assume role credential', () => {
 			const result = await runLambda(aws, { parameters: assumeRoleParameters(), credentials: roleCredential(override) });
 			expect(result.error?.message).toMatch(message);
 		}
+		expect(aws.log).toHaveLength(0);
+	});
+});
+
+describe('Assume role credential defaults and gaps', () => {
+	it('names the session n8n-aws-lambda when Role Session Name is empty', async () => {
+		const result = await runLambda(aws, {
+			parameters: assumeRoleParameters(),
+			credentials: roleCredential({ roleSessionName: ' ', durationSeconds: 2400 }),
+		});
+		expect(result.error).toBeUndefined();
+		expect(assumeRoleCalls()[0]).toMatchObject({ roleSessionName: 'n8n-aws-lambda', durationSeconds: 2400 });
+	});
+
+	it('asks for an Assume Role credential when none is selected, even with dynamic keys', async () => {
+		const result = await runLambda(aws, {
+			parameters: assumeRoleParameters({
+				dynamicCredentials: { accessKeyId: SECOND_KEY.accessKeyId, secretAccessKey: '={{ $json.secret }}' },
+			}),
+			items: [{ secret: SECOND_KEY.secretAccessKey }],
+			credentials: {},
+		});
+		expect(result.error?.message).toBe('Credential (item 0): no AWS Lambda (Assume Role) API credential is selected');
+		expect(result.error?.description).toBe(
+			'Select or create an AWS Lambda (Assume Role) API credential: it holds the role to assume.',
+		);
 		expect(aws.log).toHaveLength(0);
 	});
 });

@@ -309,7 +309,10 @@ describe('Assume role credential', () => {
 			parameters: assumeRoleParameters(),
 			credentials: roleCredential({ roleSessionName: 'malformed' }),
 		});
-		expect(result.error?.message).toMatch(/^Assume role failed \(item 0\)/);
+		expect(result.error?.message).toBe(
+			`Assume role failed (item 0): STS returned a response without usable temporary credentials for ${DEFAULT_ROLE_ARN}`,
+		);
+		expect(result.error?.description).toMatch(/^Check the STS Endpoint in the credential/);
 		expect(lambdaCalls()).toHaveLength(0);
 	});
 

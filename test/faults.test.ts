@@ -1,7 +1,8 @@
 import { createServer } from 'node:net';
 
 import type { LocalAws } from './support/aws-endpoint';
-import { accessKeyCredential, invokeParameters, runLambda, useLocalAws } from './support/lambda-node';
+import { DEFAULT_ROLE_ARN } from './support/aws-endpoint';
+import { accessKeyCredential, assumeRoleCredential, invokeParameters, runLambda, useLocalAws } from './support/lambda-node';
 
 let aws: LocalAws;
 useLocalAws({}, (server) => {
@@ -145,6 +146,18 @@ describe('Network faults', () => {
 			credentials: { awsLambdaAccessKeyApi: accessKeyCredential(aws, undefined, { lambdaEndpoint: `http://127.0.0.1:${port}` }) },
 		});
 		expect(result.error?.message).toMatch(/could not reach the AWS endpoint: the connection was refused/);
+	});
+
+	it('names a refused STS connection as the step that failed, not as a malformed STS answer', async () => {
+		const port = await closedPort();
+		const result = await runLambda(aws, {
+			parameters: invokeParameters('echo', { authentication: 'assumeRole' }),
+			credentials: { awsLambdaAssumeRoleApi: assumeRoleCredential(aws, { stsEndpoint: `http://127.0.0.1:${port}` }) },
+		});
+		expect(result.error?.message).toBe(
+			`Assume role failed (item 0): could not reach the AWS endpoint: the connection was refused (while assuming ${DEFAULT_ROLE_ARN})`,
+		);
+		expect(invokes()).toHaveLength(0);
 	});
 
 	it('never replays a synchronous invocation whose connection dropped after the response headers', async () => {

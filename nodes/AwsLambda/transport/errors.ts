@@ -84,6 +84,14 @@ function whatAwsSaid(cause: SdkErrorShape, secrets: readonly string[]): AwsSaid 
 	};
 }
 
+/**
+ * The SDK got an answer it could not parse (a proxy's page, a truncated XML body): it attaches the raw
+ * `$response` to the parser's error. AWS's own error answers carry it too, but also their `$fault`.
+ */
+function isUnreadableAnswer(cause: SdkErrorShape): boolean {
+	return typeof cause === 'object' && cause !== null && '$response' in cause && !('$fault' in cause);
+}
+
 function explainAssumeRole(cause: SdkErrorShape, { name, message }: AwsSaid, roleArn: string): Explanation {
 	if (cause instanceof HostIdentityError) return { problem: `${cause.message} (needed to assume ${roleArn})`, fix: cause.fix };
 	if (cause instanceof StsTimeoutError) {
@@ -92,7 +100,7 @@ function explainAssumeRole(cause: SdkErrorShape, { name, message }: AwsSaid, rol
 			fix: 'Check the STS Endpoint in the credential and the network path from n8n to it. The next execution asks STS again.',
 		};
 	}
-	if (cause instanceof MalformedStsResponseError || name.includes('Deserializ') || name === 'SyntaxError') {
+	if (cause instanceof MalformedStsResponseError || isUnreadableAnswer(cause)) {
 		return {
 			problem: `STS returned a response without usable temporary credentials for ${roleArn}`,
 			fix: 'Check the STS Endpoint in the credential: it must point at AWS STS (or a compatible service).',

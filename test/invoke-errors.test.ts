@@ -43,6 +43,9 @@ describe('Invoke errors of the pinned API model', () => {
 		const error = explain(name);
 		expect(error.description).not.toContain(GENERIC_FIX);
 		expect(error.message).not.toMatch(new RegExp(`failed \\(item 0\\): ${name}:`));
+		// A problem and a fix that say something: at least a few words each.
+		expect(error.message).toMatch(/^Invoke my-function failed \(item 0\): \S+( \S+){3}/);
+		expect(error.description).toMatch(/^\S+( \S+){5}/);
 	});
 
 	it('tells the two tenancy mistakes apart', () => {

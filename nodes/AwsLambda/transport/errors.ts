@@ -204,11 +204,12 @@ function explainLambda(cause: SdkErrorShape, said: AwsSaid, context: FailureCont
 	if (notLambda) return notLambda;
 	const network = isRequestTimeout(cause, name) ? undefined : explainNetwork(cause, name);
 	if (network) return network;
+	// Only calls with a fixed per-attempt limit get here (reads, Stop, callbacks); Invoke has its own Timeout.
 	if (name === 'TimeoutError' || name === 'RequestTimeout') {
 		const seconds = context.timeoutMs ? Math.round(context.timeoutMs / 1000) : undefined;
 		return {
-			problem: `no answer from AWS Lambda within ${seconds ?? 'the'} seconds`,
-			fix: 'Raise the Timeout option for long-running functions (Lambda allows up to 15 minutes). A timed-out Invoke is not retried, because the function may still be running.',
+			problem: `no answer from AWS Lambda ${seconds ? `within ${seconds} seconds` : 'in time'}`,
+			fix: 'AWS answers this call in well under a second: check the network path from n8n to AWS, and the Lambda Endpoint when Custom Endpoints are on. A Stop or callback that timed out may have been applied: check with Get before repeating it.',
 		};
 	}
 	return (

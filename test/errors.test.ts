@@ -1,0 +1,89 @@
+/**
+ * Explanations that the wire tests do not reach, fed with errors in the shapes the SDK and Node
+ * produce: the SDK's own request timeout (a read waits 60 s per attempt, five times), STS's error
+ * names, answers without a name or message, and a function error without the runtime's fields.
+ */
+import type { INode } from 'n8n-workflow';
+
+import { FunctionError, redact, toNodeApiError } from '../nodes/AwsLambda/transport/errors';
+import type { FailureContext } from '../nodes/AwsLambda/transport/errors';
+
+const node: INode = { id: 'n', name: 'Lambda', type: 'awsLambda', typeVersion: 1, position: [0, 0], parameters: {} };
+const context = (extra: Partial<FailureContext> = {}): FailureContext => ({
+	node,
+	itemIndex: 2,
+	action: 'List functions',
+	region: 'us-east-1',
+	secrets: [],
+	...extra,
+});
+
+/** What @smithy/node-http-handler throws when `requestTimeout` passes with `throwOnRequestTimeout`. */
+function sdkRequestTimeout(ms: number): Error {
+	const message = `@smithy/node-http-handler - [ERROR] a request has exceeded the configured ${ms} ms requestTimeout.`;
+	return Object.assign(new Error(message), { name: 'TimeoutError', code: 'ETIMEDOUT' });
+}
+
+describe('the SDK request timeout', () => {
+	it('names the limit in seconds and how to deal with it', () => {
+		const error = toNodeApiError(sdkRequestTimeout(60_000), context({ timeoutMs: 60_000 }));
+		expect(error.message).toBe('List functions failed (item 2): no answer from AWS Lambda within 60 seconds');
+		expect(error.description).toMatch(/^AWS answers this call in well under a second: check the network path/);
+	});
+
+	it('says "in time" when no limit is known', () => {
+		const error = toNodeApiError(sdkRequestTimeout(1), context());
+		expect(error.message).toBe('List functions failed (item 2): no answer from AWS Lambda in time');
+	});
+});
+
+describe('STS error names', () => {
+	it.each([
+		['ExpiredToken', /^List functions failed \(item 2\): the session token has expired$/, /^Temporary keys expire/],
+		['SignatureDoesNotMatch', /the secret access key is wrong$/, /^Re-enter the Secret Access Key/],
+		['InvalidClientTokenId', /does not recognise the access key ID$/, /^Check the Access Key ID/],
+	])('%s reads as AWS meant it', (name, problem, fix) => {
+		const aws = Object.assign(new Error('what STS said'), { name, $fault: 'client', $metadata: { httpStatusCode: 403, requestId: 'r-1' } });
+		const error = toNodeApiError(aws, context());
+		expect(error.message).toMatch(problem);
+		expect(error.description).toMatch(fix);
+	});
+});
+
+describe('answers that say little', () => {
+	it('summarises a thrown value that is not an error as a nameless Error without a message', () => {
+		const error = toNodeApiError(undefined, context());
+		expect(error.errorResponse).toEqual({ name: 'Error', message: '' });
+		expect(error.description).not.toMatch(/AWS said/);
+	});
+
+	it('explains a bare HTTP error status of a custom endpoint', () => {
+		const unknown = Object.assign(new Error('UnknownError'), { name: 'Unknown', $fault: 'client', $metadata: { httpStatusCode: 400 } });
+		const error = toNodeApiError(unknown, context());
+		expect(error.message).toBe(
+			'List functions failed (item 2): the endpoint answered HTTP 400 without an AWS error: it does not speak the Lambda API',
+		);
+		expect(error.description).toMatch(/^Check the Lambda Endpoint in the credential/);
+	});
+
+	it('fills the type and message a function error left out', () => {
+		const error = new FunctionError(node, 3, 'my-function', { functionError: 'Unhandled' });
+		expect(error.message).toBe('Function my-function failed (item 3): Error: the function reported an error');
+	});
+});
+
+describe('durable callback errors', () => {
+	it('tells how to fix a rejected callback', () => {
+		const aws = Object.assign(new Error('bad result'), { name: 'InvalidParameterValueException', $fault: 'client', $metadata: { httpStatusCode: 400, requestId: 'r-2' } });
+		const error = toNodeApiError(aws, context({ action: 'Send callback success', durableTarget: 'callback' }));
+		expect(error.message).toBe('Send callback success failed (item 2): AWS Lambda rejected the request: bad result');
+		expect(error.description).toBe('Check the callback ID and the Result or Error fields.');
+	});
+});
+
+describe('redact', () => {
+	it('removes the URL-encoded form of a secret with a character outside the basic plane', () => {
+		const secret = 'pass\u{1F511}word-long-enough';
+		expect(redact(`u=${encodeURIComponent(secret)}; plain=${secret}`, [secret])).toBe('u=[redacted]; plain=[redacted]');
+	});
+});

@@ -1,7 +1,7 @@
 import type { ICredentialsDecrypted, IDataObject } from 'n8n-workflow';
 
 import { AwsLambda } from '../nodes/AwsLambda/AwsLambda.node';
-import { setStsTimeouts, stsTargetForRole } from '../nodes/AwsLambda/transport/sts';
+import { setStsTimeouts, stsTargetForRole, stsTargetsForAccessKey } from '../nodes/AwsLambda/transport/sts';
 import type { LocalAws } from './support/aws-endpoint';
 import { DEFAULT_EXTERNAL_ID, DEFAULT_KEY, DEFAULT_ROLE_ARN } from './support/aws-endpoint';
 import { credentialTestContext } from './support/engine';
@@ -90,6 +90,23 @@ describe('Test button: really asks AWS', () => {
 		const result = await pressRoleTest({ roleSessionName: 'button-hung' });
 		expect(result.status).toBe('Error');
 		expect(result.message).toMatch(/STS at http:\/\/127\.0\.0\.1:\d+ did not answer within 0\.3 seconds/);
+	});
+});
+
+describe('STS Region for an access key on the Test button', () => {
+	it.each([
+		['https://sts.cn-north-1.amazonaws.com.cn', [{ region: 'cn-north-1', partition: 'aws-cn' }]],
+		['https://sts-fips.us-gov-east-1.amazonaws.com', [{ region: 'us-gov-east-1', partition: 'aws-us-gov' }]],
+		[
+			'http://127.0.0.1:4566',
+			[
+				{ region: 'us-east-1', partition: 'aws' },
+				{ region: 'cn-north-1', partition: 'aws-cn' },
+				{ region: 'us-gov-west-1', partition: 'aws-us-gov' },
+			],
+		],
+	])('STS endpoint %s: tried in %j', (endpoint, expected) => {
+		expect(stsTargetsForAccessKey(endpoint)).toEqual(expected.map((target) => ({ ...target, endpoint })));
 	});
 });
 

@@ -316,6 +316,21 @@ describe('Assume role credential', () => {
 		expect(lambdaCalls()).toHaveLength(0);
 	});
 
+	it('reports an STS answer without credentials as such', async () => {
+		aws.faults.stsMalformed(1, 'withoutCredentials');
+		const result = await runLambda(aws, {
+			parameters: assumeRoleParameters(),
+			credentials: roleCredential({ roleSessionName: 'no-credentials' }),
+		});
+		expect(result.error?.message).toBe(
+			`Assume role failed (item 0): STS returned a response without usable temporary credentials for ${DEFAULT_ROLE_ARN}`,
+		);
+		expect(result.error?.description).toMatch(
+			/\nAWS said: MalformedStsResponse: STS answered AssumeRole without complete temporary credentials$/,
+		);
+		expect(lambdaCalls()).toHaveLength(0);
+	});
+
 	it('validates the role settings before calling STS', async () => {
 		const cases: Array<[Record<string, unknown>, RegExp]> = [
 			[{ roleArn: 'arn:aws:iam::123:user/x' }, /Role ARN.*is not an IAM role ARN/],

@@ -210,38 +210,57 @@ describe('Host identity opt-in', () => {
 });
 
 describe('Host identity failures name the source and why', () => {
-	const cases: Array<{ name: string; env: () => Record<string, string>; message: RegExp }> = [
+	const webIdentityFix = /^Check the service account's eks\.amazonaws\.com\/role-arn annotation/;
+	const cases: Array<{ name: string; env: () => Record<string, string>; message: RegExp; fix: RegExp }> = [
 		{
 			name: 'instance metadata unreachable',
 			env: () => ({ AWS_EC2_METADATA_SERVICE_ENDPOINT: 'http://127.0.0.1:9' }),
 			message: /n8n host's AWS identity \(instance profile\) could not be had: the instance metadata service at http:\/\/127\.0\.0\.1:9 is unreachable/,
+			fix: /^On EC2, attach an instance profile/,
 		},
 		{
 			name: 'container credentials refused (wrong token)',
 			env: () => ({ AWS_CONTAINER_CREDENTIALS_FULL_URI: `${aws.url}${CONTAINER_CREDENTIALS_PATH}other-task`, AWS_CONTAINER_AUTHORIZATION_TOKEN: 'wrong-container-token-DO-NOT-LEAK' }),
 			message: /n8n host's AWS identity \(container credentials\) could not be had: the container credentials endpoint http:\/\/127\.0\.0\.1:\d+\/container-credentials\/other-task refused/,
+			fix: /^On ECS, give the task definition a task role/,
 		},
 		{
 			name: 'web identity token rejected',
 			env: () => ({ AWS_WEB_IDENTITY_TOKEN_FILE: writeToken('bad', 'rejected-web-identity-token-DO-NOT-LEAK'), AWS_ROLE_ARN: WEB_IDENTITY_ROLE_ARN }),
 			message: /n8n host's AWS identity \(web identity\) could not be had: STS rejected the web identity token for arn:aws:iam::123456789012:role\/n8n-host-irsa-role \(The ID token provided is not a valid JWT/,
+			fix: webIdentityFix,
 		},
 		{
 			name: 'web identity token file missing',
 			env: () => ({ AWS_WEB_IDENTITY_TOKEN_FILE: join(tokenDir, 'absent'), AWS_ROLE_ARN: WEB_IDENTITY_ROLE_ARN }),
 			message: /\(web identity\) could not be had: the token file .*absent cannot be read: it does not exist/,
+			fix: webIdentityFix,
+		},
+		{
+			name: 'web identity token file is a directory',
+			env: () => ({ AWS_WEB_IDENTITY_TOKEN_FILE: tokenDir, AWS_ROLE_ARN: WEB_IDENTITY_ROLE_ARN }),
+			message: /\(web identity\) could not be had: the token file .* cannot be read: it is a directory/,
+			fix: webIdentityFix,
+		},
+		{
+			name: 'environment variables without a secret',
+			env: () => ({ AWS_ACCESS_KEY_ID: HOST_ENV_KEY.accessKeyId }),
+			message: /\(environment\) could not be had: the environment variables hold no complete key pair \(/,
+			fix: /^Set both AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY/,
 		},
 		{
 			name: 'nothing configured',
 			env: () => ({ AWS_EC2_METADATA_DISABLED: 'true' }),
 			message: /the n8n host has no AWS identity: nothing is configured/,
+			fix: /^Give the n8n host an identity/,
 		},
 	];
 
-	it.each(cases)('$name: the execution fails with a clear error', async ({ env, message }) => {
+	it.each(cases)('$name: the execution fails with a clear error', async ({ env, message, fix }) => {
 		hostEnv(env());
 		const result = await runWithHost();
 		expectClearHostError(result, message);
+		expect(result.error?.description).toMatch(fix);
 		expect(lambdaCalls()).toHaveLength(0);
 	});
 

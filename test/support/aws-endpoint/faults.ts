@@ -25,6 +25,7 @@ export interface PendingFault {
 	html?: boolean;
 	json?: boolean;
 	requestId?: boolean;
+	stsShape?: 'truncated' | 'withoutCredentials';
 }
 
 export interface GatewayAnswer {
@@ -67,7 +68,7 @@ export interface Faults {
 	/** Refuses the signature as AWS does, quoting the canonical request and string to sign received. */
 	invalidSignature(count: number, opts?: { match?: FaultMatch }): void;
 	delay(ms: number): void;
-	stsMalformed(count: number): void;
+	stsMalformed(count: number, shape?: 'truncated' | 'withoutCredentials'): void;
 	stsExpirySeconds(seconds: number | undefined): void;
 	expireSessions(): void;
 	/** Expires every temporary key once `count` more requests have passed the signature check. */
@@ -127,8 +128,8 @@ export class FaultKnobs implements Faults {
 		this.delayMs = ms;
 	}
 
-	stsMalformed(count: number): void {
-		this.pending.push({ kind: 'stsMalformed', remaining: count, match: { service: 'sts' } });
+	stsMalformed(count: number, shape: 'truncated' | 'withoutCredentials' = 'truncated'): void {
+		this.pending.push({ kind: 'stsMalformed', remaining: count, match: { service: 'sts' }, stsShape: shape });
 	}
 
 	stsExpirySeconds(seconds: number | undefined): void {

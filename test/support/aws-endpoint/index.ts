@@ -304,7 +304,7 @@ export class LocalAws {
 			case 'serverError':
 				return this.send(res, entry, lambdaError(fault.status ?? 500, fault.errorType ?? 'ServiceException', 'The service encountered an internal error (injected fault).'));
 			case 'stsMalformed':
-				return this.send(res, entry, malformedStsReply());
+				return this.send(res, entry, malformedStsReply(fault.stsShape));
 			case 'invalidSignature':
 				return this.send(res, entry, signatureRefusal(entry.service, signature.canonical && signatureMismatchMessage(signature.canonical)));
 			case 'hang':

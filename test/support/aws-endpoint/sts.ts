@@ -86,8 +86,13 @@ export class StsService {
 	}
 }
 
-/** 200 with a body no XML parser accepts: what a broken proxy or a wrong endpoint returns. */
-export function malformedStsReply(): Reply {
+/**
+ * 200 with a body no XML parser accepts (`truncated`: what a broken proxy or a wrong endpoint
+ * returns), or well-formed XML whose result lacks the credentials (`withoutCredentials`: an
+ * STS-compatible service that gets the API wrong).
+ */
+export function malformedStsReply(shape: 'truncated' | 'withoutCredentials' = 'truncated'): Reply {
+	if (shape === 'withoutCredentials') return stsOk('AssumeRole', '<AssumedRoleUser><Arn>arn:aws:sts::123456789012:assumed-role/x/y</Arn></AssumedRoleUser>');
 	return { status: 200, headers: { 'Content-Type': 'text/xml' }, body: '<AssumeRoleResponse><AssumeRoleResult><Credentials><AccessKeyId>' };
 }
 

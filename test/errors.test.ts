@@ -37,11 +37,13 @@ describe('the SDK request timeout', () => {
 	});
 });
 
-describe('STS error names', () => {
+describe('identity and permission errors of STS and Lambda', () => {
 	it.each([
 		['ExpiredToken', /^List functions failed \(item 2\): the session token has expired$/, /^Temporary keys expire/],
 		['SignatureDoesNotMatch', /the secret access key is wrong$/, /^Re-enter the Secret Access Key/],
 		['InvalidClientTokenId', /does not recognise the access key ID$/, /^Check the Access Key ID/],
+		['AccessDenied', /access denied: what STS said$/, /^Grant the identity lambda:InvokeFunction/],
+		['AccessDeniedException', /access denied: what STS said$/, /^Grant the identity lambda:InvokeFunction/],
 	])('%s reads as AWS meant it', (name, problem, fix) => {
 		const aws = Object.assign(new Error('what STS said'), { name, $fault: 'client', $metadata: { httpStatusCode: 403, requestId: 'r-1' } });
 		const error = toNodeApiError(aws, context());

@@ -77,15 +77,34 @@ describe('Session cache', () => {
 		expect(assumeRoleCalls()).toHaveLength(2);
 	});
 
-	it('evicts a session AWS denies, so the next execution assumes the role again', async () => {
-		const credentials = roleCredential('denied-session');
+	it.each(['AccessDeniedException', 'AccessDenied', 'UnrecognizedClientException', 'InvalidClientTokenId'])(
+		'evicts a session AWS refuses with %s, so the next execution assumes the role again',
+		async (errorType) => {
+			const credentials = roleCredential(`denied-session-${errorType}`);
+			await runLambda(aws, { parameters: roleInvoke(), credentials });
+			aws.faults.serverError(1, { status: 403, errorType });
+			const denied = await runLambda(aws, { parameters: roleInvoke(), credentials });
+			expect(denied.error?.message).toMatch(/^Invoke echo failed \(item 0\): /);
+			const next = await runLambda(aws, { parameters: roleInvoke(), credentials });
+			expect(next.error).toBeUndefined();
+			expect(assumeRoleCalls()).toHaveLength(2);
+		},
+	);
+
+	it('keeps apart sessions that differ only in External ID or STS endpoint', async () => {
+		const credentials = roleCredential('kept-apart');
 		await runLambda(aws, { parameters: roleInvoke(), credentials });
-		aws.faults.serverError(1, { status: 403, errorType: 'AccessDeniedException' });
-		const denied = await runLambda(aws, { parameters: roleInvoke(), credentials });
-		expect(denied.error?.message).toMatch(/access denied/);
-		const next = await runLambda(aws, { parameters: roleInvoke(), credentials });
-		expect(next.error).toBeUndefined();
-		expect(assumeRoleCalls()).toHaveLength(2);
+		const wrongId = await runLambda(aws, {
+			parameters: roleInvoke(),
+			credentials: { awsLambdaAssumeRoleApi: assumeRoleCredential(aws, { roleSessionName: 'kept-apart', externalId: 'not-the-external-id' }) },
+		});
+		expect(wrongId.error?.message).toMatch(/^Assume role failed \(item 0\): not allowed to assume/);
+		const otherSts = await runLambda(aws, {
+			parameters: roleInvoke(),
+			credentials: { awsLambdaAssumeRoleApi: assumeRoleCredential(aws, { roleSessionName: 'kept-apart', stsEndpoint: `${aws.url}/` }) },
+		});
+		expect(otherSts.error).toBeUndefined();
+		expect(assumeRoleCalls()).toHaveLength(3);
 	});
 
 	it('holds at most 1,000 sessions: the least recently used one is assumed again', async () => {

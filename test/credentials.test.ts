@@ -1,7 +1,7 @@
 import type { ICredentialsDecrypted } from 'n8n-workflow';
 
 import { AwsLambda } from '../nodes/AwsLambda/AwsLambda.node';
-import { resolveAccess } from '../nodes/AwsLambda/transport/credentials';
+import { readEndpoints, readRoleSettings, resolveAccess } from '../nodes/AwsLambda/transport/credentials';
 import type { AwsKey } from './support/aws-endpoint';
 import type { LocalAws } from './support/aws-endpoint';
 import { DEFAULT_EXTERNAL_ID, DEFAULT_KEY, DEFAULT_ROLE_ARN } from './support/aws-endpoint';
@@ -119,6 +119,9 @@ describe('Dynamic credentials', () => {
 		expect(result.error?.message).toBe(
 			'Dynamic Secret Access Key (item 0): is empty while the other half of the key pair is set',
 		);
+		expect(result.error?.description).toBe(
+			'Fill both Dynamic Access Key ID and Dynamic Secret Access Key, or clear both to use the credential.',
+		);
 		expect(lambdaCalls()).toHaveLength(0);
 	});
 
@@ -127,7 +130,10 @@ describe('Dynamic credentials', () => {
 			parameters: invokeParameters('echo', { dynamicCredentials: { sessionToken: '={{ $json.token }}' } }),
 			items: [{ token: 'token-only' }],
 		});
-		expect(result.error?.message).toMatch(/^Dynamic Session Token \(item 0\)/);
+		expect(result.error?.message).toBe('Dynamic Session Token (item 0): a session token was given without an access key pair');
+		expect(result.error?.description).toBe(
+			'A session token belongs to temporary keys: also fill Dynamic Access Key ID and Dynamic Secret Access Key, or clear the token.',
+		);
 		expect(lambdaCalls()).toHaveLength(0);
 	});
 
@@ -349,6 +355,43 @@ describe('Assume role credential', () => {
 			expect(result.error?.message).toMatch(message);
 		}
 		expect(aws.log).toHaveLength(0);
+	});
+});
+
+describe('Credential settings that are refused say what is wrong and how to fix it', () => {
+	const source = { node: TEST_NODE, itemIndex: 4 };
+	const role = (extra: Record<string, unknown>) => readRoleSettings(source, { roleArn: DEFAULT_ROLE_ARN, ...extra });
+	const refusal = (read: () => unknown) => {
+		try {
+			read();
+		} catch (error) {
+			return [(error as Error).message, (error as { description?: string }).description];
+		}
+		return 'accepted';
+	};
+
+	it.each([
+		[{ roleArn: 'arn:aws:iam::123:user/x' }, 'Role ARN (item 4): "arn:aws:iam::123:user/x" is not an IAM role ARN', 'Copy the ARN from the role\'s summary page in the IAM console: arn:aws:iam::123456789012:role/NAME.'],
+		[{ externalId: 'x' }, 'External ID (item 4): must be 2 to 1,224 characters of letters, digits and +=,.@:/-_', 'Use the External ID from the role\'s trust policy (condition sts:ExternalId).'],
+		[{ roleSessionName: 'a b' }, 'Role Session Name (item 4): "a b" is not allowed', 'Use 2 to 64 characters of letters, digits and +=,.@-_.'],
+		[{ durationSeconds: 899 }, 'Session Duration (item 4): 899 is out of range', 'AWS accepts 900 to 43,200 seconds, and no more than the role\'s maximum session duration.'],
+		[{ durationSeconds: 43201 }, 'Session Duration (item 4): 43201 is out of range', 'AWS accepts 900 to 43,200 seconds, and no more than the role\'s maximum session duration.'],
+	])('%j', (extra, message, description) => {
+		expect(refusal(() => role(extra))).toEqual([`Credential field ${message}`, description]);
+	});
+
+	it('accepts Session Duration at both of AWS\'s bounds', () => {
+		expect([role({ durationSeconds: 900 }).durationSeconds, role({ durationSeconds: 43200 }).durationSeconds]).toEqual([900, 43200]);
+	});
+
+	it('accepts http and https endpoints, and refuses any other scheme', () => {
+		const endpoints = (lambdaEndpoint: string) => () => readEndpoints(source, { customEndpoints: true, lambdaEndpoint });
+		expect(endpoints('https://lambda.eu-west-1.amazonaws.com')()).toEqual({ lambdaEndpoint: 'https://lambda.eu-west-1.amazonaws.com' });
+		expect(endpoints('http://127.0.0.1:4566')()).toEqual({ lambdaEndpoint: 'http://127.0.0.1:4566' });
+		expect(refusal(endpoints('ftp://lambda.example.com'))).toEqual([
+			'Credential field Lambda Endpoint (item 4): "ftp://lambda.example.com" is not an http(s) URL',
+			'Enter a full URL such as https://lambda.eu-west-1.amazonaws.com, or leave it empty for the AWS default.',
+		]);
 	});
 });
 

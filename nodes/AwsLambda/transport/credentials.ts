@@ -196,12 +196,7 @@ export function readEndpoints(
 function readEndpoint(source: Source, field: string, value: unknown): string | undefined {
 	const text = trimmed(value);
 	if (!text) return undefined;
-	let url: URL | undefined;
-	try {
-		url = new URL(text);
-	} catch {
-		url = undefined;
-	}
+	const url = URL.canParse(text) ? new URL(text) : undefined;
 	if (!url || (url.protocol !== 'https:' && url.protocol !== 'http:')) {
 		throw inputError(
 			source.node,

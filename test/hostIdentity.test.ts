@@ -65,6 +65,7 @@ beforeEach(() => {
 	for (const name of HOST_VARIABLES) delete process.env[name];
 	tokenDir = mkdtempSync(join(tmpdir(), 'n8n-host-identity-'));
 	aws.hostIdentity.lifetimeSeconds = 3600;
+	aws.hostIdentity.revoked = false;
 	aws.hostIdentity.containerToken = DEFAULT_CONTAINER_TOKEN;
 });
 afterEach(() => {
@@ -290,6 +291,7 @@ describe('Host identity sessions', () => {
 		expect(result.error?.message).toBe(
 			'Credential field Session Duration (item 0): 7200 seconds is over the 3,600 AWS allows when the n8n host\'s AWS identity assumes the role (role chaining)',
 		);
+		expect(result.error?.description).toBe('Set Session Duration to 3,600 seconds or less. Sessions are renewed automatically before they expire.');
 		expect((await pressTest({ durationSeconds: 7200 })).message).toMatch(/Session Duration .*role chaining/);
 		expect(aws.log).toHaveLength(0);
 	});
@@ -352,6 +354,17 @@ describe('Host identity sessions', () => {
 		expect(result.error).toBeUndefined();
 		expect(aws.hostIdentity.issued.container - fetchedBefore).toBe(1);
 		expect(assumeRoleCalls().map((call) => call.status)).toEqual([200, 403, 200]);
+	});
+
+	it('host keys AWS keeps refusing as expired are fetched again once, then the item fails', async () => {
+		hostEnv(ownContainer('always-revoked'));
+		aws.hostIdentity.revoked = true;
+		const fetchedBefore = aws.hostIdentity.issued.container;
+		const result = await runWithHost({ roleSessionName: 'always-revoked' });
+		expect(result.error?.message).toMatch(/^Assume role failed \(item 0\): /);
+		expect(aws.hostIdentity.issued.container - fetchedBefore).toBe(2);
+		expect(assumeRoleCalls().map((call) => call.status)).toEqual([403, 403]);
+		expect(lambdaCalls()).toHaveLength(0);
 	});
 
 	it('Dynamic Credentials replace the host identity as the identity that assumes the role', async () => {

@@ -30,6 +30,8 @@ export type HostSourceKind = 'imds' | 'container' | 'webIdentity';
 export class HostIdentityService {
 	/** How long the keys handed out live; tests shorten it so that refresh is exercised. */
 	lifetimeSeconds = 3600;
+	/** Hands out keys that AWS already refuses as expired (revoked early) while they claim the usual lifetime. */
+	revoked = false;
 	containerToken = DEFAULT_CONTAINER_TOKEN;
 	webIdentityToken = DEFAULT_WEB_IDENTITY_TOKEN;
 	webIdentityRoleArn = WEB_IDENTITY_ROLE_ARN;
@@ -104,7 +106,7 @@ export class HostIdentityService {
 			userId: `AROALOCALHOST${serial}`,
 			accountId: HOST_ACCOUNT_ID,
 		};
-		this.register(record);
+		this.register(this.revoked ? { ...record, expiresAt: Date.now() - 1 } : record);
 		this.handedOut.push(record);
 		return record;
 	}

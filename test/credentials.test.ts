@@ -359,7 +359,7 @@ describe('Assume role credential', () => {
 });
 
 describe('Credential settings that are refused say what is wrong and how to fix it', () => {
-	const source = { node: TEST_NODE, itemIndex: 4 };
+	const source = { node: { ...TEST_NODE, parameters: {} }, itemIndex: 4 };
 	const role = (extra: Record<string, unknown>) => readRoleSettings(source, { roleArn: DEFAULT_ROLE_ARN, ...extra });
 	const refusal = (read: () => unknown) => {
 		try {

@@ -53,8 +53,8 @@ describe('identity and permission errors of STS and Lambda', () => {
 });
 
 describe('answers that say little', () => {
-	it('summarises a thrown value that is not an error as a nameless Error without a message', () => {
-		const error = toNodeApiError(undefined, context());
+	it.each([undefined, null])('summarises a thrown %s as a nameless Error without a message', (thrown) => {
+		const error = toNodeApiError(thrown, context());
 		expect(error.errorResponse).toEqual({ name: 'Error', message: '' });
 		expect(error.description).not.toMatch(/AWS said/);
 	});
@@ -87,5 +87,27 @@ describe('redact', () => {
 	it('removes the URL-encoded form of a secret with a character outside the basic plane', () => {
 		const secret = 'pass\u{1F511}word-long-enough';
 		expect(redact(`u=${encodeURIComponent(secret)}; plain=${secret}`, [secret])).toBe('u=[redacted]; plain=[redacted]');
+	});
+});
+
+describe('what n8n shows of an AWS error', () => {
+	const awsError = (name: string, message: string) =>
+		Object.assign(new Error(message), { name, $fault: 'server', $metadata: { httpStatusCode: 500, requestId: 'req-7', attempts: 3 } });
+
+	it('keeps a summary with the status, request ID and attempts, and nothing else of the SDK error', () => {
+		const error = toNodeApiError(awsError('ServiceException', 'internal'), context());
+		expect(error.errorResponse).toEqual({ name: 'ServiceException', message: 'internal', httpStatusCode: 500, requestId: 'req-7', attempts: 3 });
+	});
+
+	it('adds what AWS said when the problem does not already quote it', () => {
+		const error = toNodeApiError(awsError('ServiceException', 'We hit a snag'), context());
+		expect(error.message).toBe('List functions failed (item 2): AWS Lambda had an internal error after 3 attempt(s)');
+		expect(error.description).toBe('This is on the AWS side. Retry later or raise Max Attempts.\nAWS said: ServiceException: We hit a snag');
+	});
+
+	it('leaves the fix alone when the problem quotes AWS already', () => {
+		const error = toNodeApiError(awsError('AccessDeniedException', 'no invoke for you'), context());
+		expect(error.message).toBe('List functions failed (item 2): access denied: no invoke for you');
+		expect(error.description).toBe("Grant the identity lambda:InvokeFunction and lambda:ListFunctions on the function (see the README's IAM policy).");
 	});
 });

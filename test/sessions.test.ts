@@ -28,6 +28,7 @@ describe('AssumeRole is bounded', () => {
 		hangSts();
 		const result = await runLambda(aws, { parameters: roleInvoke(), credentials: roleCredential('hung-sts') });
 		expect(result.error?.message).toMatch(/^Assume role failed \(item 0\): STS at http:\/\/127\.0\.0\.1:\d+ did not answer within 0\.3 seconds/);
+		expect(result.error?.description).toMatch(/^Check the STS Endpoint in the credential and the network path from n8n to it\./);
 		expect(invokes()).toHaveLength(0);
 	});
 

@@ -48,6 +48,19 @@ describe('Invoke errors of the pinned API model', () => {
 		expect(error.description).toMatch(/^\S+( \S+){5}/);
 	});
 
+	it('gives each error its own problem, except the pairs that mean the same', () => {
+		const namesByMessage = new Map<string, string[]>();
+		for (const name of invokeErrors) {
+			const { message } = explain(name);
+			namesByMessage.set(message, [...(namesByMessage.get(message) ?? []), name]);
+		}
+		const shared = [...namesByMessage.values()].filter((names) => names.length > 1);
+		expect(shared).toEqual([
+			['RequestTooLargeException', 'SerializedRequestEntityTooLargeException'],
+			['ResourceConflictException', 'ResourceNotReadyException'],
+		]);
+	});
+
 	it('tells the two tenancy mistakes apart', () => {
 		const missing = explain('InvalidParameterValueException', 'The invoked function has tenant isolation enabled. Add a tenant ID to the request (X-Amz-Tenant-Id) and try again.');
 		const needless = explain('InvalidParameterValueException', 'The invoked function does not have tenant isolation enabled. Remove the tenant ID from the request and try again.');

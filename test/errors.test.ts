@@ -6,6 +6,7 @@
 import type { INode } from 'n8n-workflow';
 
 import { FunctionError, redact, toNodeApiError } from '../nodes/AwsLambda/transport/errors';
+import { AssumeRoleError } from '../nodes/AwsLambda/transport/sts';
 import type { FailureContext } from '../nodes/AwsLambda/transport/errors';
 
 const node: INode = { id: 'n', name: 'Lambda', type: 'awsLambda', typeVersion: 1, position: [0, 0], parameters: {} };
@@ -109,5 +110,63 @@ describe('what n8n shows of an AWS error', () => {
 		const error = toNodeApiError(awsError('AccessDeniedException', 'no invoke for you'), context());
 		expect(error.message).toBe('List functions failed (item 2): access denied: no invoke for you');
 		expect(error.description).toBe("Grant the identity lambda:InvokeFunction and lambda:ListFunctions on the function (see the README's IAM policy).");
+	});
+});
+
+describe('explanations of the role step', () => {
+	const ROLE = 'arn:aws:iam::123456789012:role/r';
+	const refused = (name: string, message = 'what STS said') =>
+		toNodeApiError(new AssumeRoleError(ROLE, Object.assign(new Error(message), { name, $fault: 'client', $metadata: { httpStatusCode: 403 } })), context());
+
+	it.each(['AccessDenied', 'AccessDeniedException'])('%s: not allowed to assume the role, with the trust policy to check', (name) => {
+		const error = refused(name);
+		expect(error.message).toBe(`Assume role failed (item 2): not allowed to assume ${ROLE}`);
+		expect(error.description).toMatch(/^Check that the role's trust policy names the IAM user/);
+	});
+
+	it('an identity error names the role it was assuming', () => {
+		const error = refused('InvalidClientTokenId');
+		expect(error.message).toBe(`Assume role failed (item 2): AWS does not recognise the access key ID (while assuming ${ROLE})`);
+		expect(error.description).toMatch(/^Check the Access Key ID/);
+	});
+
+	it('any other refusal quotes STS and lists the settings to check', () => {
+		const error = refused('ValidationError', 'DurationSeconds exceeds the MaxSessionDuration');
+		expect(error.message).toBe(`Assume role failed (item 2): STS refused to issue credentials for ${ROLE}: DurationSeconds exceeds the MaxSessionDuration`);
+		expect(error.description).toBe('Check the Role ARN, External ID, Role Session Name and Session Duration in the credential.');
+	});
+});
+
+describe('explanations of Lambda answers', () => {
+	const answer = (name: string, extra: object = {}, message = 'what AWS said') =>
+		Object.assign(new Error(message), { name, $fault: 'client', $metadata: { httpStatusCode: 429, requestId: 'r', attempts: 4 }, ...extra });
+
+	it('names the throttling reason AWS gave, and the attempts', () => {
+		const error = toNodeApiError(answer('TooManyRequestsException', { Reason: 'ReservedFunctionConcurrentInvocationLimitExceeded' }), context());
+		expect(error.message).toBe(
+			'List functions failed (item 2): AWS Lambda throttled the request (ReservedFunctionConcurrentInvocationLimitExceeded), still throttled after 4 attempt(s)',
+		);
+		const withoutReason = toNodeApiError(answer('TooManyRequestsException'), context());
+		expect(withoutReason.message).toBe('List functions failed (item 2): AWS Lambda throttled the request, still throttled after 4 attempt(s)');
+	});
+
+	it('falls back to what AWS said and the API reference for an error it does not know', () => {
+		const error = toNodeApiError(answer('BrandNewException'), context());
+		expect(error.message).toBe('List functions failed (item 2): BrandNewException: what AWS said');
+		expect(error.description).toBe('See the AWS Lambda API reference for this error.');
+	});
+
+	it.each([
+		['callback', 'no such callback: what AWS said', /^Pass the callback ID exactly as the function handed it out/],
+		['execution', 'no such durable execution: what AWS said', /^Check the Execution ARN \(as Invoke returned it\)/],
+	] as const)('a missing durable %s is named as such', (target, problem, fix) => {
+		const error = toNodeApiError(answer('ResourceNotFoundException'), context({ action: 'Get', durableTarget: target }));
+		expect(error.message).toBe(`Get failed (item 2): ${problem}`);
+		expect(error.description).toMatch(fix);
+	});
+
+	it('a rejected Stop says Stop needs a running execution', () => {
+		const error = toNodeApiError(answer('InvalidParameterValueException'), context({ action: 'Stop', durableTarget: 'execution' }));
+		expect(error.description).toBe('Check the Execution ARN. Stop applies only to a RUNNING execution: Get shows its Status.');
 	});
 });

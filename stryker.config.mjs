@@ -23,8 +23,9 @@ function n8nUserFolder() {
 }
 
 process.env.N8N_USER_FOLDER = n8nUserFolder();
-// Where the dry run records each test file's tests for test/support/jest-circus-selective.js.
-process.env.MUTATION_TEST_NAMES_FOLDER = resolve(strykerTemp, 'test-names');
+// Where the dry run records each test file's tests for test/support/jest-circus-selective.js: a
+// folder per run, so that a file the dry run did not see (--testFiles) has no record of an older run.
+process.env.MUTATION_TEST_NAMES_FOLDER ??= resolve(strykerTemp, `test-names-${Date.now()}`);
 
 /** @type {import('@stryker-mutator/api/core').PartialStrykerOptions} */
 export default {

@@ -318,7 +318,7 @@ describe('Assume role credential', () => {
 		expect(result.error?.message).toBe(
 			`Assume role failed (item 0): STS returned a response without usable temporary credentials for ${DEFAULT_ROLE_ARN}`,
 		);
-		expect(result.error?.description).toMatch(/^Check the STS Endpoint in the credential/);
+		expect(result.error?.description).toBe('Check the STS Endpoint in the credential: it must point at AWS STS (or a compatible service).');
 		expect(lambdaCalls()).toHaveLength(0);
 	});
 
@@ -331,9 +331,36 @@ describe('Assume role credential', () => {
 		expect(result.error?.message).toBe(
 			`Assume role failed (item 0): STS returned a response without usable temporary credentials for ${DEFAULT_ROLE_ARN}`,
 		);
-		expect(result.error?.description).toMatch(
-			/\nAWS said: MalformedStsResponse: STS answered AssumeRole without complete temporary credentials$/,
+		expect(result.error?.description).toBe('Check the STS Endpoint in the credential: it must point at AWS STS (or a compatible service).');
+		expect(lambdaCalls()).toHaveLength(0);
+	});
+
+	it('reports a connection to STS that drops mid-answer as a network failure, not as a malformed answer', async () => {
+		aws.faults.resetConnection(3, { stage: 'midBody', match: { service: 'sts' } });
+		const result = await runLambda(aws, {
+			parameters: assumeRoleParameters(),
+			credentials: roleCredential({ roleSessionName: 'dropped-sts' }),
+		});
+		expect(result.error?.message).toBe(
+			`Assume role failed (item 0): the connection was closed before AWS answered (while assuming ${DEFAULT_ROLE_ARN})`,
 		);
+		expect(lambdaCalls()).toHaveLength(0);
+	});
+
+	it.each([
+		[502, 'a proxy or gateway between n8n and STS'],
+		[404, 'the STS endpoint'],
+	])('reports an HTTP %i page without an AWS error from STS as %s\'s, without quoting its parser', async (status, who) => {
+		aws.faults.gatewayError(3, { status, html: true, match: { service: 'sts' } });
+		const result = await runLambda(aws, {
+			parameters: assumeRoleParameters(),
+			credentials: roleCredential({ roleSessionName: `gateway-sts-${status}` }),
+		});
+		expect(result.error?.message).toBe(
+			`Assume role failed (item 0): ${who} answered HTTP ${status} without an AWS error (while assuming ${DEFAULT_ROLE_ARN})`,
+		);
+		expect(result.error?.description).toMatch(/^Check the STS Endpoint in the credential \(Custom Endpoints\) and the proxy/);
+		expect(result.error?.description).not.toMatch(/AWS said|Deserialization/);
 		expect(lambdaCalls()).toHaveLength(0);
 	});
 

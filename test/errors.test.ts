@@ -38,7 +38,7 @@ describe('the SDK request timeout', () => {
 	});
 });
 
-describe('identity and permission errors of STS and Lambda', () => {
+describe('identity and permission errors, as STS or Lambda names them, on a Lambda call', () => {
 	it.each([
 		['ExpiredToken', /^List functions failed \(item 2\): the session token has expired$/, /^Temporary keys expire/],
 		['SignatureDoesNotMatch', /the secret access key is wrong$/, /^Re-enter the Secret Access Key/],

@@ -100,12 +100,13 @@ describe('Session cache', () => {
 			credentials: { awsLambdaAssumeRoleApi: assumeRoleCredential(aws, { roleSessionName: 'kept-apart', externalId: 'not-the-external-id' }) },
 		});
 		expect(wrongId.error?.message).toMatch(/^Assume role failed \(item 0\): not allowed to assume/);
+		// Another loopback address where nothing listens: a session from the first STS must not be reused.
 		const otherSts = await runLambda(aws, {
 			parameters: roleInvoke(),
-			credentials: { awsLambdaAssumeRoleApi: assumeRoleCredential(aws, { roleSessionName: 'kept-apart', stsEndpoint: `${aws.url}/` }) },
+			credentials: { awsLambdaAssumeRoleApi: assumeRoleCredential(aws, { roleSessionName: 'kept-apart', stsEndpoint: aws.url.replace('127.0.0.1', '127.0.0.2') }) },
 		});
-		expect(otherSts.error).toBeUndefined();
-		expect(assumeRoleCalls()).toHaveLength(3);
+		expect(otherSts.error?.message).toMatch(/^Assume role failed \(item 0\): could not reach the AWS endpoint/);
+		expect(assumeRoleCalls()).toHaveLength(2);
 	});
 
 	it('holds at most 1,000 sessions: the least recently used one is assumed again', async () => {

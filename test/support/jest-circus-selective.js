@@ -5,6 +5,7 @@
 // whose recorded tests cannot match the pattern is answered without being loaded, and so is every
 // file after one of the mutant's tests failed (the mutant is killed; see jest-environment.js). A file
 // without a record (the dry run did not see it) is run as usual, so no covering test is left out.
+// Because of the skipping, a killed mutant names only its first killing test, also with --disableBail.
 const { existsSync, readFileSync } = require('node:fs');
 const { createEmptyTestResult } = require('@jest/test-result');
 const runTestFile = require('jest-circus/runner');

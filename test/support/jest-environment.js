@@ -59,11 +59,14 @@ class SingleRealmErrorsEnvironment extends TestEnvironment {
 	}
 
 	async teardown() {
-		if (this.testNames.length > 0) {
-			mkdirSync(TEST_NAMES_FOLDER, { recursive: true });
-			writeFileSync(this.testNamesFile, JSON.stringify(this.testNames));
+		try {
+			if (this.testNames.length > 0) {
+				mkdirSync(TEST_NAMES_FOLDER, { recursive: true });
+				writeFileSync(this.testNamesFile, JSON.stringify(this.testNames));
+			}
+		} finally {
+			await super.teardown();
 		}
-		await super.teardown();
 	}
 }
 

@@ -21,6 +21,8 @@ export interface FailureContext {
 interface Explanation {
 	problem: string;
 	fix: string;
+	/** False when the error's text is not AWS's (the SDK's parser, or this package): then it is not quoted. */
+	quotesAws?: boolean;
 }
 
 interface SdkErrorShape {
@@ -54,7 +56,7 @@ export function toNodeApiError(error: unknown, context: FailureContext): NodeApi
 	return new NodeApiError(redactedNode(context.node), summary, {
 		message: redact(`${step} failed${itemLabel(context.itemIndex)}: ${explanation.problem}`, context.secrets),
 		description: redact(
-			`${explanation.fix}${said.message && !explanation.problem.includes(said.message) ? `\nAWS said: ${said.name}: ${said.message}` : ''}`,
+			`${explanation.fix}${explanation.quotesAws !== false && said.message && !explanation.problem.includes(said.message) ? `\nAWS said: ${said.name}: ${said.message}` : ''}`,
 			context.secrets,
 		),
 		httpCode: said.status ? String(said.status) : undefined,
@@ -92,7 +94,10 @@ function isUnreadableAnswer(cause: SdkErrorShape): boolean {
 	return typeof cause === 'object' && cause !== null && '$response' in cause && !('$fault' in cause);
 }
 
-function explainAssumeRole(cause: SdkErrorShape, { name, message }: AwsSaid, roleArn: string): Explanation {
+/** The names the SDK gives an STS answer without an error type (its query protocol says NotFound for a 404). */
+const UNNAMED_STS_ANSWER = new Set(['Unknown', 'NotFound']);
+
+function explainAssumeRole(cause: SdkErrorShape, { name, message, status }: AwsSaid, roleArn: string): Explanation {
 	if (cause instanceof HostIdentityError) return { problem: `${cause.message} (needed to assume ${roleArn})`, fix: cause.fix };
 	if (cause instanceof StsTimeoutError) {
 		return {
@@ -100,10 +105,19 @@ function explainAssumeRole(cause: SdkErrorShape, { name, message }: AwsSaid, rol
 			fix: 'Check the STS Endpoint in the credential and the network path from n8n to it. The next execution asks STS again.',
 		};
 	}
+	if (status !== undefined && status >= 400 && (UNNAMED_STS_ANSWER.has(name) || isUnreadableAnswer(cause))) {
+		const who = status === 429 || status >= 500 ? 'a proxy or gateway between n8n and STS' : 'the STS endpoint';
+		return {
+			problem: `${who} answered HTTP ${status} without an AWS error (while assuming ${roleArn})`,
+			fix: 'Check the STS Endpoint in the credential (Custom Endpoints) and the proxy or network path to AWS (HTTPS_PROXY, a VPC endpoint). The next execution asks STS again.',
+			quotesAws: false,
+		};
+	}
 	if (cause instanceof MalformedStsResponseError || isUnreadableAnswer(cause)) {
 		return {
 			problem: `STS returned a response without usable temporary credentials for ${roleArn}`,
 			fix: 'Check the STS Endpoint in the credential: it must point at AWS STS (or a compatible service).',
+			quotesAws: false,
 		};
 	}
 	if (name === 'AccessDenied' || name === 'AccessDeniedException') {

@@ -170,3 +170,52 @@ describe('explanations of Lambda answers', () => {
 		expect(error.description).toBe('Check the Execution ARN. Stop applies only to a RUNNING execution: Get shows its Status.');
 	});
 });
+
+describe('network failures and answers of other servers', () => {
+	const network = (code: string, name = 'Error') => Object.assign(new Error(`${code} on the socket`), { name, code });
+	const NOT_RETRIED = /^An Invoke is not retried after a dropped connection/;
+	const CHECK_PATH = /^Check the Region and, when Custom Endpoints are on, the endpoint URLs/;
+
+	it.each([
+		['ECONNREFUSED', 'could not reach the AWS endpoint: the connection was refused', CHECK_PATH],
+		['ENOTFOUND', 'could not reach the AWS endpoint: the host name does not resolve', CHECK_PATH],
+		['EAI_AGAIN', 'could not reach the AWS endpoint: DNS lookup failed', CHECK_PATH],
+		['EHOSTUNREACH', 'could not reach the AWS endpoint: no route to the host', CHECK_PATH],
+		['ETIMEDOUT', 'could not reach the AWS endpoint: the connection timed out', CHECK_PATH],
+		['ECONNRESET', 'the connection was closed before AWS answered', NOT_RETRIED],
+		['EPIPE', 'the connection was closed before AWS answered', NOT_RETRIED],
+	])('%s: %s', (code, problem, fix) => {
+		const error = toNodeApiError(network(code), context());
+		expect(error.message).toBe(`List functions failed (item 2): ${problem}`);
+		expect(error.description).toMatch(fix);
+		expect(error.description).toContain(`(Network error ${code}.)`);
+	});
+
+	it.each([network('ABORT_ERR'), Object.assign(new Error('This operation was aborted'), { name: 'AbortError' })])(
+		'a cancelled request says the execution was stopped',
+		(cancelled) => {
+			const error = toNodeApiError(cancelled, context());
+			expect([error.message, error.description]).toEqual(['List functions failed (item 2): the request was cancelled', 'The execution was stopped.']);
+		},
+	);
+
+	it('has no item number outside an execution', () => {
+		expect(toNodeApiError(network('ECONNREFUSED'), context({ itemIndex: undefined })).message).toBe(
+			'List functions failed: could not reach the AWS endpoint: the connection was refused',
+		);
+	});
+
+	const unnamed = (status: number) => Object.assign(new Error('UnknownError'), { name: 'Unknown', $fault: 'client', $metadata: { httpStatusCode: status } });
+
+	it.each([429, 500, 504])('an HTTP %i without an AWS error is a proxy\'s answer', (status) => {
+		const error = toNodeApiError(unnamed(status), context());
+		expect(error.message).toBe(`List functions failed (item 2): a proxy or gateway between n8n and AWS answered HTTP ${status} without an AWS error`);
+	});
+
+	it('an HTTP 404 without an AWS error is an endpoint without this Lambda API', () => {
+		const error = toNodeApiError(unnamed(404), context());
+		expect(error.message).toBe(
+			'List functions failed (item 2): the endpoint answered HTTP 404 without an AWS error: it does not serve this Lambda API (List functions)',
+		);
+	});
+});

@@ -352,7 +352,7 @@ function isRequestTimeout(cause: SdkErrorShape, name: string): boolean {
 
 function explainNetwork(cause: SdkErrorShape, name: string): Explanation | undefined {
 	if (name === 'AbortError' || cause?.code === 'ABORT_ERR') {
-		return { problem: 'the request was cancelled', fix: 'The execution was stopped.' };
+		return { problem: 'the request was cancelled', fix: 'The execution was stopped.', quotesAws: false };
 	}
 	const code = cause?.code ?? '';
 	const problem = NETWORK_PROBLEMS[code];

@@ -297,6 +297,24 @@ describe('Assume role credential', () => {
 		expect(assumeRoleCalls()[0].accessKeyId).toBe(SECOND_KEY.accessKeyId);
 	});
 
+	it('assumes the role once per dynamic identity and signs each item with its own session', async () => {
+		const result = await runLambda(aws, {
+			parameters: assumeRoleParameters({
+				dynamicCredentials: { accessKeyId: '={{ $json.keyId }}', secretAccessKey: '={{ $json.secret }}' },
+				options: { concurrency: 1 },
+			}),
+			items: [
+				{ keyId: SECOND_KEY.accessKeyId, secret: SECOND_KEY.secretAccessKey },
+				{ keyId: DEFAULT_KEY.accessKeyId, secret: DEFAULT_KEY.secretAccessKey },
+			],
+			credentials: roleCredential({ roleSessionName: 'per-item-base' }),
+		});
+		expect(result.error).toBeUndefined();
+		const sessions = assumeRoleCalls();
+		expect(sessions.map((call) => call.accessKeyId)).toEqual([SECOND_KEY.accessKeyId, DEFAULT_KEY.accessKeyId]);
+		expect(new Set(lambdaCalls().map((call) => call.accessKeyId)).size).toBe(2);
+	});
+
 	it('names the role and the step when the External ID is wrong', async () => {
 		const result = await runLambda(aws, {
 			parameters: assumeRoleParameters(),

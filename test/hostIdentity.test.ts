@@ -367,6 +367,16 @@ describe('Host identity sessions', () => {
 		expect(lambdaCalls()).toHaveLength(0);
 	});
 
+	it('keeps apart host sessions that differ only in External ID or STS endpoint', async () => {
+		hostEnv({ AWS_EC2_METADATA_SERVICE_ENDPOINT: aws.url });
+		expect((await runWithHost({ roleSessionName: 'host-kept-apart' })).error).toBeUndefined();
+		const wrongId = await runWithHost({ roleSessionName: 'host-kept-apart', externalId: 'not-the-external-id' });
+		expect(wrongId.error?.message).toMatch(/^Assume role failed \(item 0\): not allowed to assume/);
+		const otherSts = await runWithHost({ roleSessionName: 'host-kept-apart', stsEndpoint: aws.url.replace('127.0.0.1', '127.0.0.2') });
+		expect(otherSts.error?.message).toMatch(/^Assume role failed \(item 0\): could not reach the AWS endpoint/);
+		expect(assumeRoleCalls()).toHaveLength(2);
+	});
+
 	it('Dynamic Credentials replace the host identity as the identity that assumes the role', async () => {
 		hostEnv({ AWS_EC2_METADATA_SERVICE_ENDPOINT: aws.url });
 		const fetchedBefore = aws.hostIdentity.issued.imds;

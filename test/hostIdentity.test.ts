@@ -368,7 +368,7 @@ describe('Host identity sessions', () => {
 	});
 
 	it('keeps apart host sessions that differ only in External ID or STS endpoint', async () => {
-		hostEnv({ AWS_EC2_METADATA_SERVICE_ENDPOINT: aws.url });
+		hostEnv(ownContainer('host-kept-apart'));
 		expect((await runWithHost({ roleSessionName: 'host-kept-apart' })).error).toBeUndefined();
 		const wrongId = await runWithHost({ roleSessionName: 'host-kept-apart', externalId: 'not-the-external-id' });
 		expect(wrongId.error?.message).toMatch(/^Assume role failed \(item 0\): not allowed to assume/);

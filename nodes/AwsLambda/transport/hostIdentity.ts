@@ -27,8 +27,6 @@ export interface HostIdentity {
 
 interface HostSource {
 	name: HostSourceName;
-	/** The environment variables that select this source; for messages. */
-	variables: string;
 	configured(env: NodeJS.ProcessEnv): boolean;
 	/** The settings that identify the source (no secrets), so a changed setting gets a fresh provider. */
 	settings(env: NodeJS.ProcessEnv): string[];
@@ -46,7 +44,6 @@ interface HostSource {
 const SOURCES: HostSource[] = [
 	{
 		name: 'environment',
-		variables: 'AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY',
 		configured: (env) => !!env.AWS_ACCESS_KEY_ID,
 		settings: (env) => [env.AWS_ACCESS_KEY_ID ?? ''],
 		fetch: async () => {
@@ -60,7 +57,6 @@ const SOURCES: HostSource[] = [
 	},
 	{
 		name: 'web identity',
-		variables: 'AWS_WEB_IDENTITY_TOKEN_FILE and AWS_ROLE_ARN',
 		configured: (env) => !!env.AWS_WEB_IDENTITY_TOKEN_FILE && !!env.AWS_ROLE_ARN,
 		settings: (env) => [env.AWS_WEB_IDENTITY_TOKEN_FILE ?? '', env.AWS_ROLE_ARN ?? '', env.AWS_ROLE_SESSION_NAME ?? ''],
 		fetch: async (env, sts, remember) => {
@@ -84,7 +80,6 @@ const SOURCES: HostSource[] = [
 	},
 	{
 		name: 'container credentials',
-		variables: 'AWS_CONTAINER_CREDENTIALS_FULL_URI or AWS_CONTAINER_CREDENTIALS_RELATIVE_URI',
 		configured: (env) => !!env.AWS_CONTAINER_CREDENTIALS_FULL_URI || !!env.AWS_CONTAINER_CREDENTIALS_RELATIVE_URI,
 		settings: (env) => [
 			env.AWS_CONTAINER_CREDENTIALS_FULL_URI ?? '',
@@ -104,7 +99,6 @@ const SOURCES: HostSource[] = [
 	},
 	{
 		name: 'instance profile',
-		variables: 'the EC2 instance metadata service',
 		configured: (env) => env.AWS_EC2_METADATA_DISABLED?.toLowerCase() !== 'true',
 		settings: (env) => [env.AWS_EC2_METADATA_SERVICE_ENDPOINT ?? ''],
 		fetch: async () => {
@@ -198,7 +192,7 @@ export function hostSecrets(): string[] {
 
 /** How the Test button names the source that answered. */
 export function describeSource(source: HostSourceName): string {
-	return source === 'environment' ? 'the environment' : `the ${source}`;
+	return `the ${source}`;
 }
 
 function containerToken(env: NodeJS.ProcessEnv): string | undefined {

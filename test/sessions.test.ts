@@ -92,6 +92,15 @@ describe('Session cache', () => {
 		},
 	);
 
+	it('renews a session refused as ExpiredToken (STS\'s spelling) and repeats the call', async () => {
+		const credentials = roleCredential('expired-sts-spelling');
+		await runLambda(aws, { parameters: roleInvoke(), credentials });
+		aws.faults.serverError(1, { status: 403, errorType: 'ExpiredToken' });
+		const renewed = await runLambda(aws, { parameters: roleInvoke(), credentials });
+		expect(renewed.error).toBeUndefined();
+		expect(assumeRoleCalls()).toHaveLength(2);
+	});
+
 	it('keeps apart sessions that differ only in External ID or STS endpoint', async () => {
 		const credentials = roleCredential('kept-apart');
 		await runLambda(aws, { parameters: roleInvoke(), credentials });

@@ -41,6 +41,7 @@ describe('the SDK request timeout', () => {
 describe('identity and permission errors, as STS or Lambda names them, on a Lambda call', () => {
 	it.each([
 		['ExpiredToken', /^List functions failed \(item 2\): the session token has expired$/, /^Temporary keys expire/],
+		['ExpiredTokenException', /^List functions failed \(item 2\): the session token has expired$/, /^Temporary keys expire/],
 		['SignatureDoesNotMatch', /the secret access key is wrong$/, /^Re-enter the Secret Access Key/],
 		['InvalidClientTokenId', /does not recognise the access key ID$/, /^Check the Access Key ID/],
 		['AccessDenied', /access denied: what STS said$/, /^Grant the identity lambda:InvokeFunction/],

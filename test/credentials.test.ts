@@ -327,24 +327,11 @@ describe('Assume role credential', () => {
 		expect(lambdaCalls()).toHaveLength(0);
 	});
 
-	it('reports a malformed STS answer clearly', async () => {
-		aws.faults.stsMalformed(1);
+	it.each(['truncated', 'withoutCredentials'] as const)('reports an STS answer that is %s as unusable, not as a refusal', async (shape) => {
+		aws.faults.stsMalformed(1, shape);
 		const result = await runLambda(aws, {
 			parameters: assumeRoleParameters(),
-			credentials: roleCredential({ roleSessionName: 'malformed' }),
-		});
-		expect(result.error?.message).toBe(
-			`Assume role failed (item 0): STS returned a response without usable temporary credentials for ${DEFAULT_ROLE_ARN}`,
-		);
-		expect(result.error?.description).toBe('Check the STS Endpoint in the credential: it must point at AWS STS (or a compatible service).');
-		expect(lambdaCalls()).toHaveLength(0);
-	});
-
-	it('reports an STS answer without credentials as such', async () => {
-		aws.faults.stsMalformed(1, 'withoutCredentials');
-		const result = await runLambda(aws, {
-			parameters: assumeRoleParameters(),
-			credentials: roleCredential({ roleSessionName: 'no-credentials' }),
+			credentials: roleCredential({ roleSessionName: `malformed-${shape}` }),
 		});
 		expect(result.error?.message).toBe(
 			`Assume role failed (item 0): STS returned a response without usable temporary credentials for ${DEFAULT_ROLE_ARN}`,

@@ -86,6 +86,11 @@ describe('durable callback errors', () => {
 });
 
 describe('redact', () => {
+	it('removes the \\u form JSON may write a secret\'s characters in', () => {
+		const secret = 'abc/def-ghij';
+		expect(redact('{"k":"abc\\u002fdef-ghij"}', [secret])).toBe('{"k":"[redacted]"}');
+	});
+
 	it('removes the URL-encoded form of a secret with a character outside the basic plane', () => {
 		const secret = 'pass\u{1F511}word-long-enough';
 		expect(redact(`u=${encodeURIComponent(secret)}; plain=${secret}`, [secret])).toBe('u=[redacted]; plain=[redacted]');
@@ -129,6 +134,12 @@ describe('explanations of the role step', () => {
 		const error = refused('InvalidClientTokenId');
 		expect(error.message).toBe(`Assume role failed (item 2): AWS does not recognise the access key ID (while assuming ${ROLE})`);
 		expect(error.description).toMatch(/^Check the Access Key ID/);
+	});
+
+	it('a cancelled role step says the execution was stopped, without quoting the abort', () => {
+		const aborted = Object.assign(new Error('This operation was aborted'), { name: 'AbortError' });
+		const error = toNodeApiError(new AssumeRoleError(ROLE, aborted), context());
+		expect([error.message, error.description]).toEqual([`Assume role failed (item 2): the request was cancelled (while assuming ${ROLE})`, 'The execution was stopped.']);
 	});
 
 	it('any other refusal quotes STS and lists the settings to check', () => {

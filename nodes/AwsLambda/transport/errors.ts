@@ -127,7 +127,7 @@ function explainAssumeRole(cause: SdkErrorShape, { name, message, status }: AwsS
 		};
 	}
 	const common = explainCommon(name, message) ?? explainNetwork(cause, name);
-	if (common) return { problem: `${common.problem} (while assuming ${roleArn})`, fix: common.fix };
+	if (common) return { ...common, problem: `${common.problem} (while assuming ${roleArn})` };
 	return {
 		problem: `STS refused to issue credentials for ${roleArn}: ${message}`,
 		fix: 'Check the Role ARN, External ID, Role Session Name and Session Duration in the credential.',
